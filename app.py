@@ -1,0 +1,58 @@
+"""Composition root: Settings -> RagService -> HTTP API + Gradio UI -> one uvicorn server (UI at /)."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from contextlib import asynccontextmanager
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import gradio as gr  # noqa: E402
+import uvicorn  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+
+from config.settings import Settings, SettingsError, load_settings  # noqa: E402
+from rag.service import RagService  # noqa: E402
+from webapp.api import build_router  # noqa: E402
+from webapp.ui import build_ui  # noqa: E402
+
+log = logging.getLogger("quadrate")
+
+
+def create_app(settings: Settings, service: RagService | None = None) -> FastAPI:
+    """Build the whole app around a service (one is created from the settings when not given)."""
+    service = service or RagService(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        service.close()
+
+    app = FastAPI(title="Quadrate Chat", version="0.1.0", lifespan=lifespan)
+    app.include_router(build_router(service))
+    app.state.service = service
+    demo = build_ui(service)
+    demo.queue(default_concurrency_limit=settings.chat_concurrency, max_size=None)
+    max_mb = int(settings.max_file_mb)
+    return gr.mount_gradio_app(app, demo, path="/", max_file_size=f"{max_mb}mb", footer_links=["api"],
+                               show_error=True)
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as err:
+        print(err, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    print(f"Quadrate Chat on http://{settings.host}:{settings.port}/", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                timeout_graceful_shutdown=5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

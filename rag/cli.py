@@ -1,0 +1,191 @@
+"""Command line: `python -m rag.cli index --dir DIR --space NAME`, `ask`, `spaces`, `docs`, `delete`.
+
+It opens the same store as the app (QDRANT_PATH), so in local mode run it while the app is stopped, or point both at
+a Qdrant server (QDRANT_URL)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from tqdm import tqdm
+
+from config.settings import SettingsError, load_settings
+from rag.ingest.readers import supported_suffixes
+from rag.store import SpaceError
+
+console = Console(stderr=True)
+
+
+def _service(need_llm: bool):
+    from rag.service import RagService
+
+    return RagService(load_settings(), start_llm=need_llm)
+
+
+def collect_files(folder: Path) -> list[Path]:
+    """Every regular file below `folder` (hidden ones skipped), sorted; unsupported types are reported later."""
+    files = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files.extend(Path(root) / n for n in sorted(names) if not n.startswith("."))
+    return files
+
+
+def cmd_index(args) -> int:
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        console.print(f"[red]not a folder: {folder}[/red]")
+        return 2
+    files = collect_files(folder)
+    service = _service(need_llm=False)
+    started = time.perf_counter()
+    bar = tqdm(total=len(files), unit="file", desc=f"indexing into {args.space}", file=sys.stderr)
+    chunks_total = 0
+
+    def progress(event: str, info: dict) -> None:
+        nonlocal chunks_total
+        if event == "result":
+            chunks_total += info["result"].chunks if info["result"].status == "ok" else 0
+            bar.set_postfix(chunks=chunks_total)
+            bar.update(1)
+
+    try:
+        pairs = [(str(p.relative_to(folder)), p) for p in files]
+        results = service.ingest_files(args.space, pairs, progress)
+    finally:
+        bar.close()
+        service.close()
+    elapsed = time.perf_counter() - started
+    table = Table(title=f"space {args.space!r}: {len(files)} files in {elapsed:.1f}s")
+    for column in ("file", "status", "pages", "chunks", "seconds", "reason"):
+        table.add_column(column)
+    colors = {"ok": "green", "skipped": "yellow", "failed": "red"}
+    for path, r in zip(files, results):
+        table.add_row(str(path.relative_to(folder)), f"[{colors[r.status]}]{r.status}[/]", str(r.pages or ""),
+                      str(r.chunks), f"{r.seconds:.2f}", r.reason)
+    console.print(table)
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
+    console.print(f"ok {counts['ok']}, skipped {counts['skipped']}, failed {counts['failed']}; "
+                  f"{chunks_total} chunks; {elapsed:.1f}s")
+    if args.json:
+        print(json.dumps({"seconds": round(elapsed, 2), **counts, "chunks": chunks_total,
+                          "files": [r.__dict__ for r in results]}, ensure_ascii=False))
+    return 0
+
+
+def cmd_ask(args) -> int:
+    service = _service(need_llm=True)
+    try:
+        if args.json:
+            answer = asyncio.run(service.ask(args.space, args.question, top_k=args.top_k))
+            print(json.dumps({"answer": answer.answer, "error": answer.error,
+                              "sources": [{"file": s.file, "page": s.page, "score": s.score, "text": s.text}
+                                          for s in answer.sources]}, ensure_ascii=False, indent=1))
+            return 0
+
+        async def stream() -> None:
+            async for event in service.astream(args.space, args.question, top_k=args.top_k):
+                if event["type"] == "token":
+                    print(event["text"], end="", flush=True)
+                elif event["type"] == "done":
+                    from rag.engine import citation_block
+
+                    a = event["answer"]
+                    print(citation_block(a.sources, a.cited, a.language))
+
+        asyncio.run(stream())
+        return 0
+    finally:
+        service.close()
+
+
+def cmd_spaces(args) -> int:
+    service = _service(need_llm=False)
+    try:
+        rows = [{"name": s.name, "documents": len(service.documents(s.name)), "chunks": service.store.count_chunks(
+            s.name), "embed_model": s.embed_model} for s in service.list_spaces()]
+    finally:
+        service.close()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['name']}\t{row['documents']} docs\t{row['chunks']} chunks\t{row['embed_model']}")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    service = _service(need_llm=False)
+    try:
+        docs = service.documents(args.space)
+    finally:
+        service.close()
+    for d in docs:
+        added = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.added))
+        print(f"{d.file_name}\t{d.file_type}\t{d.pages} pages\t{d.chunks} chunks\t{d.size} B\t{added}\t{d.status}")
+    return 0
+
+
+def cmd_delete(args) -> int:
+    service = _service(need_llm=False)
+    try:
+        if args.doc:
+            n = service.delete_document(args.space, args.doc)
+            print(f"deleted {n} document(s) named {args.doc!r}")
+        else:
+            print("deleted" if service.delete_space(args.space) else "no such space")
+    finally:
+        service.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag.cli", description="Quadrate Chat command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("index", help=f"index a folder ({', '.join(supported_suffixes())})")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--space", required=True)
+    p.add_argument("--json", action="store_true", help="also print a JSON summary on stdout")
+    p.set_defaults(func=cmd_index)
+    p = sub.add_parser("ask", help="ask a question in a space")
+    p.add_argument("--space", required=True)
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("question")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("spaces", help="list spaces")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_spaces)
+    p = sub.add_parser("docs", help="list the documents of a space")
+    p.add_argument("--space", required=True)
+    p.set_defaults(func=cmd_docs)
+    p = sub.add_parser("delete", help="delete a document (--doc) or a whole space")
+    p.add_argument("--space", required=True)
+    p.add_argument("--doc")
+    p.set_defaults(func=cmd_delete)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as err:
+        console.print(str(err))
+        return 2
+    except SpaceError as err:
+        console.print(f"[red]{err}[/red]")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

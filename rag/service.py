@@ -1,0 +1,142 @@
+"""The one facade the UI, the HTTP API and the CLI call: spaces, ingest (with progress), documents, ask (streamed),
+health. It owns the store, the embedder, the LLM pool and, on embedded defaults, the llama.cpp child process."""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import AsyncIterator, Iterable
+
+from config.settings import Settings
+from rag.embeddings import build_embedder
+from rag.engine import Answer, Engine
+from rag.ingest.pipeline import IngestResult, Ingestor, Progress
+from rag.llm import LLMPool
+from rag.local_llm import LocalLLMServer
+from rag.store import DocRecord, SpaceError, SpaceInfo, Store
+
+log = logging.getLogger(__name__)
+
+
+class RagService:
+    def __init__(self, settings: Settings, start_llm: bool = True) -> None:
+        self.settings = settings
+        self.started = time.time()
+        self.store = Store(settings.qdrant_path, settings.qdrant_url, settings.qdrant_api_key)
+        self.embedder = build_embedder(settings.embed_model, settings.embed_base_url, settings.embed_api_key,
+                                       settings.embed_batch_size)
+        self.ingestor = Ingestor(self.store, self.embedder, settings.chunk_size, settings.chunk_overlap,
+                                 settings.max_file_mb)
+        self.local_llm: LocalLLMServer | None = None
+        self.llm: LLMPool | None = None
+        self.engine: Engine | None = None
+        if start_llm:
+            self.start_llm()
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    def start_llm(self) -> None:
+        s = self.settings
+        urls, model = s.llm_base_urls, s.llm_model
+        if not urls:
+            models_dir = Path(s.qdrant_path).parent / "models"
+            self.local_llm = LocalLLMServer(s.local_llm_model, models_dir, s.local_llm_threads, s.local_llm_ctx)
+            self.local_llm.start(s.local_llm_start_timeout_s)
+            urls, model = [self.local_llm.base_url], self.local_llm.alias
+        self.llm = LLMPool(urls, model, s.llm_api_key, s.llm_timeout_s, s.llm_max_tokens, s.llm_temperature,
+                           s.llm_context_window if not self.local_llm else s.local_llm_ctx)
+        self.engine = Engine(self.store, self.embedder, self.llm, s.top_k)
+
+    def close(self) -> None:
+        if self.local_llm:
+            self.local_llm.stop()
+        self.store.close()
+
+    # --- spaces -----------------------------------------------------------------------------------
+    def list_spaces(self) -> list[SpaceInfo]:
+        return self.store.list_spaces()
+
+    def create_space(self, name: str) -> SpaceInfo:
+        return self.store.create_space(name, self.embedder.model_id, self.embedder.dim)
+
+    def delete_space(self, name: str) -> bool:
+        return self.store.delete_space(name)
+
+    def _usable_space(self, name: str, create: bool = False) -> SpaceInfo:
+        info = self.store.get_space(name)
+        if info is None:
+            if not create:
+                raise SpaceError(f"no space named {name!r}")
+            info = self.create_space(name)
+        if info.embed_model != self.embedder.model_id or info.dim != self.embedder.dim:
+            raise SpaceError(f"space {name!r} was indexed with {info.embed_model} ({info.dim}-d) but the app now "
+                             f"embeds with {self.embedder.model_id} ({self.embedder.dim}-d); re-index the space or "
+                             f"switch EMBED_MODEL back")
+        return info
+
+    # --- documents --------------------------------------------------------------------------------
+    def ingest_files(self, space: str, files: Iterable[tuple[str, Path]],
+                     progress: Progress | None = None) -> list[IngestResult]:
+        """Index (display name, path) pairs into `space`, creating it if needed; one result per file."""
+        self._usable_space(space, create=True)
+        results = []
+        files = list(files)
+        for index, (name, path) in enumerate(files, start=1):
+            if progress:
+                progress("file", {"file": name, "index": index, "total": len(files)})
+            result = self.ingestor.ingest_path(space, Path(path), progress, display_name=name)
+            results.append(result)
+            if progress:
+                progress("result", {"result": result, "index": index, "total": len(files)})
+        return results
+
+    def ingest_bytes(self, space: str, name: str, data: bytes) -> IngestResult:
+        self._usable_space(space, create=True)
+        return self.ingestor.ingest_bytes(space, name, data)
+
+    def documents(self, space: str) -> list[DocRecord]:
+        return self.store.list_documents(space)
+
+    def delete_document(self, space: str, file_name: str) -> int:
+        docs = self.store.find_document(space, file_name=file_name)
+        for doc in docs:
+            self.store.delete_document(space, doc.doc_id)
+        return len(docs)
+
+    # --- asking -----------------------------------------------------------------------------------
+    def _engine(self) -> Engine:
+        if self.engine is None:
+            raise RuntimeError("the LLM is not started")
+        return self.engine
+
+    async def astream(self, space: str, question: str, history: list[dict] | None = None,
+                      top_k: int | None = None) -> AsyncIterator[dict]:
+        self._usable_space(space)
+        async for event in self._engine().astream(space, question, history, top_k):
+            yield event
+
+    async def ask(self, space: str, question: str, history: list[dict] | None = None,
+                  top_k: int | None = None) -> Answer:
+        self._usable_space(space)
+        return await self._engine().ask(space, question, history, top_k)
+
+    def retrieve(self, space: str, question: str, top_k: int | None = None):
+        self._usable_space(space)
+        return self._engine().retrieve(space, question, top_k)
+
+    # --- health -----------------------------------------------------------------------------------
+    async def health(self) -> dict:
+        llm = await self.llm.health() if self.llm else []
+        try:
+            spaces = len(self.store.list_spaces())
+            store = {"ok": True, "location": self.store.location, "spaces": spaces}
+        except Exception as err:
+            store = {"ok": False, "error": f"{type(err).__name__}: {err}"}
+        try:
+            self.embedder.get_query_embedding("health")
+            embedder = {"ok": True, "model": self.embedder.model_id, "dim": self.embedder.dim}
+        except Exception as err:
+            embedder = {"ok": False, "model": self.embedder.model_id, "error": f"{type(err).__name__}: {err}"}
+        llm_ok = bool(llm) and any(e["ok"] for e in llm)
+        status = "ok" if llm_ok and store["ok"] and embedder["ok"] else "degraded"
+        return {"status": status, "llm": {"ok": llm_ok, "embedded": self.local_llm is not None, "endpoints": llm},
+                "store": store, "embedder": embedder, "uptime_s": round(time.time() - self.started, 1)}

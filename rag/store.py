@@ -1,0 +1,189 @@
+"""Qdrant: all state lives here.
+
+* one collection per space (`qc_space_<digest>`), holding chunks with metadata; the LlamaIndex
+  `QdrantVectorStore` writes and reads it;
+* one registry collection (`qc_registry`, no vectors) holding a record per space (display name, embedding model and
+  dimension) and per document (name, content hash, pages, chunks, size, status, added time).
+
+Embedded local mode on disk by default (QDRANT_PATH); a Qdrant server or cluster via QDRANT_URL.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from llama_index.vector_stores.qdrant import QdrantVectorStore
+from qdrant_client import QdrantClient, models
+
+REGISTRY = "qc_registry"
+DENSE = "text-dense"
+SPARSE = "text-sparse-new"
+_NS = uuid.UUID("6f1c1c1e-7d36-4c55-9a43-6a2f5b1f0a11")
+
+
+class SpaceError(ValueError):
+    """A space operation that cannot be done (unknown space, bad name, embedder mismatch)."""
+
+
+@dataclass
+class SpaceInfo:
+    name: str
+    collection: str
+    embed_model: str
+    dim: int
+    created: float
+
+
+@dataclass
+class DocRecord:
+    space: str
+    doc_id: str
+    file_name: str
+    content_hash: str
+    size: int
+    pages: int
+    chunks: int
+    status: str          # "indexing" until every chunk is written, then "ready"
+    added: float
+    file_type: str = ""
+
+
+def _point_id(*parts: str) -> str:
+    return str(uuid.uuid5(_NS, "\x1f".join(parts)))
+
+
+def collection_for(space: str) -> str:
+    return "qc_space_" + hashlib.sha1(space.encode("utf-8")).hexdigest()[:16]
+
+
+def validate_space_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        raise SpaceError("a space name must be 1-64 characters")
+    if any(ord(ch) < 32 for ch in name) or "/" in name or "\\" in name:
+        raise SpaceError("a space name cannot contain control characters or slashes")
+    return name
+
+
+class Store:
+    """Spaces, the document registry and per-space vector stores over one Qdrant client."""
+
+    def __init__(self, path: str = "./data/qdrant", url: str = "", api_key: str = "") -> None:
+        if url:
+            self.client = QdrantClient(url=url, api_key=api_key or None, timeout=30)
+            self.location = url
+        else:
+            Path(path).mkdir(parents=True, exist_ok=True)
+            self.client = QdrantClient(path=path)
+            self.location = str(Path(path).resolve())
+        self.is_server = bool(url)
+        self._lock = threading.RLock()
+        self._vector_stores: dict[str, QdrantVectorStore] = {}
+        if not self.client.collection_exists(REGISTRY):
+            self.client.create_collection(REGISTRY, vectors_config={})
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- spaces -----------------------------------------------------------------------------------
+    def create_space(self, name: str, embed_model: str, dim: int) -> SpaceInfo:
+        name = validate_space_name(name)
+        with self._lock:
+            existing = self.get_space(name)
+            if existing:
+                return existing
+            info = SpaceInfo(name=name, collection=collection_for(name), embed_model=embed_model, dim=dim,
+                             created=time.time())
+            if not self.client.collection_exists(info.collection):
+                self.client.create_collection(
+                    info.collection,
+                    vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+                    sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                )
+                if self.is_server:  # local mode has no payload indexes (and warns)
+                    self.client.create_payload_index(info.collection, "doc_id", models.PayloadSchemaType.KEYWORD)
+            self.client.upsert(REGISTRY, points=[models.PointStruct(
+                id=_point_id("space", name), vector={}, payload={"kind": "space", **asdict(info)})])
+            return info
+
+    def get_space(self, name: str) -> SpaceInfo | None:
+        points = self.client.retrieve(REGISTRY, ids=[_point_id("space", name)], with_payload=True)
+        if not points:
+            return None
+        payload = {k: v for k, v in points[0].payload.items() if k != "kind"}
+        return SpaceInfo(**payload)
+
+    def list_spaces(self) -> list[SpaceInfo]:
+        records = self._scroll_registry(models.Filter(must=[_match("kind", "space")]))
+        spaces = [SpaceInfo(**{k: v for k, v in r.items() if k != "kind"}) for r in records]
+        return sorted(spaces, key=lambda s: s.name.lower())
+
+    def delete_space(self, name: str) -> bool:
+        with self._lock:
+            info = self.get_space(name)
+            if info is None:
+                return False
+            self._vector_stores.pop(name, None)
+            self.client.delete(REGISTRY, points_selector=models.FilterSelector(filter=models.Filter(
+                must=[_match("kind", "document"), _match("space", name)])))
+            self.client.delete(REGISTRY, points_selector=models.PointIdsList(points=[_point_id("space", name)]))
+            if self.client.collection_exists(info.collection):
+                self.client.delete_collection(info.collection)
+            return True
+
+    def vector_store(self, name: str) -> QdrantVectorStore:
+        with self._lock:
+            if name not in self._vector_stores:
+                info = self.get_space(name)
+                if info is None:
+                    raise SpaceError(f"no space named {name!r}")
+                self._vector_stores[name] = QdrantVectorStore(
+                    collection_name=info.collection, client=self.client, dense_vector_name=DENSE,
+                    sparse_vector_name=SPARSE, batch_size=256)
+            return self._vector_stores[name]
+
+    def count_chunks(self, name: str) -> int:
+        info = self.get_space(name)
+        return self.client.count(info.collection, exact=True).count if info else 0
+
+    # --- documents --------------------------------------------------------------------------------
+    def put_document(self, record: DocRecord) -> None:
+        self.client.upsert(REGISTRY, points=[models.PointStruct(
+            id=_point_id("doc", record.space, record.doc_id), vector={},
+            payload={"kind": "document", **asdict(record)})])
+
+    def list_documents(self, space: str) -> list[DocRecord]:
+        records = self._scroll_registry(models.Filter(must=[_match("kind", "document"), _match("space", space)]))
+        docs = [DocRecord(**{k: v for k, v in r.items() if k != "kind"}) for r in records]
+        return sorted(docs, key=lambda d: d.file_name.lower())
+
+    def find_document(self, space: str, *, file_name: str | None = None,
+                      content_hash: str | None = None) -> list[DocRecord]:
+        return [d for d in self.list_documents(space)
+                if (file_name is None or d.file_name == file_name)
+                and (content_hash is None or d.content_hash == content_hash)]
+
+    def delete_document(self, space: str, doc_id: str) -> None:
+        """Remove a document's chunks, then its registry record."""
+        info = self.get_space(space)
+        if info is not None:
+            self.client.delete(info.collection, points_selector=models.FilterSelector(
+                filter=models.Filter(must=[_match("doc_id", doc_id)])))
+        self.client.delete(REGISTRY, points_selector=models.PointIdsList(points=[_point_id("doc", space, doc_id)]))
+
+    def _scroll_registry(self, flt: models.Filter) -> list[dict]:
+        out, offset = [], None
+        while True:
+            points, offset = self.client.scroll(REGISTRY, scroll_filter=flt, limit=1000, offset=offset,
+                                                with_payload=True)
+            out.extend(p.payload for p in points)
+            if offset is None:
+                return out
+
+
+def _match(key: str, value: str) -> models.FieldCondition:
+    return models.FieldCondition(key=key, match=models.MatchValue(value=value))

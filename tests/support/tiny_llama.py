@@ -1,0 +1,47 @@
+"""Build a tiny random Llama checkpoint (with a locally trained BPE tokenizer) that vLLM can serve on CPU.
+
+Runs in the vLLM venv (it needs transformers + tokenizers): `python tests/support/tiny_llama.py OUT_DIR`.
+Nothing is downloaded: the tokenizer is trained here on a few lines of Russian and English text.
+"""
+import sys
+from pathlib import Path
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}</s>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+TEXT = [
+    "Quadrate Chat answers questions about documents with citations.",
+    "Аудит выявил три критических уязвимости в системе обработки платежей.",
+    "The answer streams in, in the language of the question.",
+    "Ответ приходит потоком на языке вопроса, со ссылками на источники.",
+] * 50
+
+
+def build(out: Path) -> None:
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers, decoders
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    import torch
+
+    out.mkdir(parents=True, exist_ok=True)
+    special = ["<unk>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(TEXT, trainers.BpeTrainer(vocab_size=512, special_tokens=special,
+                                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<s>", eos_token="</s>",
+                                   pad_token="</s>")
+    fast.chat_template = CHAT_TEMPLATE
+    fast.save_pretrained(out)
+    torch.manual_seed(0)
+    cfg = LlamaConfig(vocab_size=fast.vocab_size if len(fast) <= fast.vocab_size else len(fast), hidden_size=128,
+                      intermediate_size=256, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+                      max_position_embeddings=4096, bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id,
+                      pad_token_id=fast.pad_token_id, tie_word_embeddings=True)
+    LlamaForCausalLM(cfg).to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]))
+    print(sys.argv[1])

@@ -1,0 +1,1 @@
+"""Gradio UI and HTTP API; both call rag.service.RagService."""
