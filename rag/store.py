@@ -10,6 +10,7 @@ Embedded local mode on disk by default (QDRANT_PATH); a Qdrant server or cluster
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 import uuid
@@ -149,6 +150,23 @@ class Store:
     def count_chunks(self, name: str) -> int:
         info = self.get_space(name)
         return self.client.count(info.collection, exact=True).count if info else 0
+
+    def chunks(self, name: str, limit: int = 100_000) -> list[dict]:
+        """Chunk payloads of a space, each with its text under "text" (LlamaIndex keeps it in _node_content)."""
+        info = self.get_space(name)
+        if info is None:
+            return []
+        out, offset = [], None
+        while len(out) < limit:
+            points, offset = self.client.scroll(info.collection, limit=1000, offset=offset, with_payload=True)
+            for p in points:
+                payload = dict(p.payload)
+                node = json.loads(payload.pop("_node_content", "{}") or "{}")
+                payload.setdefault("text", node.get("text", ""))
+                out.append(payload)
+            if offset is None:
+                break
+        return out
 
     # --- documents --------------------------------------------------------------------------------
     def put_document(self, record: DocRecord) -> None:

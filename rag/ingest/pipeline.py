@@ -40,11 +40,13 @@ class IngestResult:
 
 
 def clean_file_name(name: str) -> str:
-    """Keep only the base name, drop control characters and path tricks; Cyrillic stays as it is."""
-    base = PurePath(str(name).replace("\\", "/")).name
-    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
-    base = base.strip().lstrip(".") or "unnamed"
-    return base[:200]
+    """A safe relative name: no `..`, no absolute root, no control characters; Cyrillic stays as it is.
+    Folder parts are kept (`protocols/p1.txt`) so that same-named files in different folders stay apart."""
+    text = unicodedata.normalize("NFC", str(name).replace("\\", "/"))
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    parts = [p.strip() for p in PurePath(text).parts if p.strip() not in ("", ".", "..", "/")]
+    parts = [p.lstrip(".") or "_" for p in parts]
+    return "/".join(parts)[-240:] or "unnamed"
 
 
 def looks_like_garbage(text: str) -> bool:

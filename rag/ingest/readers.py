@@ -88,12 +88,14 @@ def _read_pdf(data: bytes, name: str) -> Iterator[Section]:
 
 
 def _read_docx(data: bytes, name: str) -> Iterator[Section]:
+    import zipfile
+
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError) as err:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as err:
         raise UnreadableFile("damaged or not a Word .docx file") from err
     heading, lines = "", []
     for para in document.paragraphs:

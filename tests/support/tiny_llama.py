@@ -37,7 +37,7 @@ def build(out: Path) -> None:
     torch.manual_seed(0)
     cfg = LlamaConfig(vocab_size=fast.vocab_size if len(fast) <= fast.vocab_size else len(fast), hidden_size=128,
                       intermediate_size=256, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
-                      max_position_embeddings=4096, bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id,
+                      max_position_embeddings=16384, bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id,
                       pad_token_id=fast.pad_token_id, tie_word_embeddings=True)
     LlamaForCausalLM(cfg).to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
 

@@ -16,7 +16,7 @@ def build_spaces(service: RagService, default_space: str = "demo"):
     with gr.Row(equal_height=True):
         names = space_names(service)
         selector = gr.Dropdown(choices=names, value=names[0] if names else None, label="Space", scale=3,
-                               allow_custom_value=False, elem_id="space-selector")
+                               allow_custom_value=True, elem_id="space-selector")
         new_name = gr.Textbox(label="New space", placeholder="e.g. Legal, Project X", scale=2,
                               elem_id="new-space-name")
         create = gr.Button("Create space", scale=1, elem_id="create-space")

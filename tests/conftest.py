@@ -1,0 +1,66 @@
+"""Shared fixtures: real parts only (Qdrant local mode on a temp dir, the packaged embedder, a real llama.cpp
+OpenAI server on a packaged GGUF)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("QC_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus" / "quadrate" / "docs"
+PROTOCOLS = CORPUS / "protocols"
+TEST_LLM = os.environ.get("QC_TEST_LLM", "smollm2-135m")  # the fastest packaged chat model
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"the shared corpus is missing at {CORPUS} (set QC_SHARED)")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """A real llama.cpp OpenAI-compatible server on a packaged model, for the whole session."""
+    from rag.local_llm import LocalLLMServer
+
+    server = LocalLLMServer(TEST_LLM, cache_dir=tmp_path_factory.mktemp("models"), threads=1, n_ctx=4096)
+    server.start(timeout=120)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    from config.settings import load_settings
+
+    def factory(**overrides):
+        base = {"qdrant_path": str(tmp_path / "qdrant"), "qdrant_url": "", "llm_max_tokens": 64, "top_k": 3}
+        base.update(overrides)
+        return load_settings(env_file=None, **base)
+
+    return factory
+
+
+@pytest.fixture
+def service_factory(make_settings, llama_server):
+    """RagService instances on a temp store, answering through the session's llama.cpp server."""
+    from rag.service import RagService
+
+    made = []
+
+    def factory(**overrides):
+        overrides.setdefault("llm_base_url", llama_server.base_url)
+        overrides.setdefault("llm_model", llama_server.alias)
+        service = RagService(make_settings(**overrides))
+        made.append(service)
+        return service
+
+    yield factory
+    for service in made:
+        service.close()

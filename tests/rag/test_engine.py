@@ -1,0 +1,79 @@
+"""Full path with a real llama.cpp OpenAI server: upload -> ask -> streamed answer with citations."""
+import asyncio
+
+from rag.engine import cited_numbers, citation_block, retrieval_query, Source
+
+
+def collect(service, space, question, history=None, top_k=None):
+    async def run():
+        return [event async for event in service.astream(space, question, history, top_k)]
+
+    return asyncio.run(run())
+
+
+def test_upload_ask_streams_a_cited_answer(service_factory, corpus):
+    service = service_factory()
+    files = sorted((corpus / "protocols").glob("*.txt"))
+    results = service.ingest_files("demo", [(p.name, p) for p in files])
+    assert all(r.status == "ok" for r in results)
+    events = collect(service, "demo", "Сколько критических уязвимостей выявил аудит?")
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "sources" and kinds[-1] == "done"
+    tokens = [e["text"] for e in events if e["type"] == "token"]
+    assert len(tokens) > 3, "the answer should arrive as a stream of tokens"
+    answer = events[-1]["answer"]
+    assert answer.answer and not answer.error and answer.language == "ru"
+    files_found = [s.file for s in answer.sources]
+    assert "protocol_001_audit_committee_meeting.txt" in files_found
+    assert all(s.page is None for s in answer.sources)
+    block = citation_block(answer.sources, answer.cited, answer.language)
+    assert block.startswith("\n\nИсточники:") and "[" in block
+    assert answer.timings["first_token_ms"] > 0
+
+
+def test_english_question_gets_english_prompt_and_sources(service_factory, corpus):
+    service = service_factory()
+    service.ingest_files("demo", [("protocol_001.txt", corpus / "protocols" / "protocol_001_audit_committee_meeting.txt")])
+    answer = asyncio.run(service.ask("demo", "How many critical vulnerabilities did the audit find?"))
+    assert answer.language == "en" and answer.sources[0].file == "protocol_001.txt"
+    assert answer.answer
+
+
+def test_follow_up_uses_history(service_factory, corpus):
+    history = [{"role": "user", "content": "Какой срок устранения уязвимостей по протоколу аудита?"},
+               {"role": "assistant", "content": [{"type": "text", "text": "До 30.04.2024 [1]"}]}]
+    query = retrieval_query("а кто ответственный?", history)
+    assert "срок устранения" in query and "ответственный" in query
+    assert retrieval_query("Какой бюджет утвердили на IT-безопасность в 2024 году?", history).startswith("Какой")
+    service = service_factory()
+    service.ingest_files("demo", [(p.name, p) for p in sorted((corpus / "protocols").glob("*.txt"))[:6]])
+    events = collect(service, "demo", "а кто ответственный?", history)
+    assert events[-1]["answer"].answer
+    assert "protocol_001_audit_committee_meeting.txt" in [s.file for s in events[0]["sources"]]
+
+
+def test_empty_space_says_there_is_no_answer(service_factory):
+    service = service_factory()
+    service.create_space("empty")
+    answer = asyncio.run(service.ask("empty", "What is the budget?"))
+    assert "do not contain" in answer.answer and answer.sources == []
+
+
+def test_dead_llm_gives_a_clear_message_and_keeps_sources(make_settings, corpus):
+    from rag.service import RagService
+
+    service = RagService(make_settings(llm_base_url="http://127.0.0.1:9/v1", llm_model="x"))
+    try:
+        service.ingest_files("demo", [("p1.txt", corpus / "protocols" / "protocol_001_audit_committee_meeting.txt")])
+        answer = asyncio.run(service.ask("demo", "Сколько уязвимостей?"))
+        assert answer.error and "unreachable" in answer.error
+        assert "Модель недоступна" in answer.answer and answer.sources
+    finally:
+        service.close()
+
+
+def test_citation_numbers_are_parsed_and_mapped():
+    sources = [Source(1, "a.pdf", 3, 0.9, "x"), Source(2, "b.txt", None, 0.8, "y")]
+    assert cited_numbers("Ответ [2], также [1] и [2], но не [7]", 2) == [2, 1]
+    assert citation_block(sources, [2], "ru") == "\n\nИсточники:\n[2] b.txt"
+    assert citation_block(sources, [], "en") == "\n\nSources:\n[1] a.pdf, p. 3\n[2] b.txt"

@@ -1,0 +1,34 @@
+import pytest
+
+from rag.store import DocRecord, SpaceError, Store
+
+
+def test_spaces_create_list_delete(tmp_path):
+    store = Store(str(tmp_path / "q"))
+    store.create_space("Юристы", "m", 8)
+    store.create_space("demo", "m", 8)
+    assert [s.name for s in store.list_spaces()] == ["demo", "Юристы"]
+    assert store.create_space("demo", "m", 8).collection == store.get_space("demo").collection  # idempotent
+    store.put_document(DocRecord("demo", "d1", "a.txt", "h", 1, 0, 1, "ready", 0.0))
+    assert [d.file_name for d in store.list_documents("demo")] == ["a.txt"]
+    assert store.delete_space("demo") and not store.delete_space("demo")
+    assert [s.name for s in store.list_spaces()] == ["Юристы"]
+    assert store.list_documents("demo") == []
+    store.close()
+
+
+def test_state_survives_a_restart(tmp_path):
+    store = Store(str(tmp_path / "q"))
+    store.create_space("keep", "m", 8)
+    store.close()
+    again = Store(str(tmp_path / "q"))
+    assert again.get_space("keep").dim == 8
+    again.close()
+
+
+@pytest.mark.parametrize("bad", ["", " ", "a/b", "x" * 65, "tab\tname"])
+def test_bad_space_names_are_refused(tmp_path, bad):
+    store = Store(str(tmp_path / "q"))
+    with pytest.raises(SpaceError):
+        store.create_space(bad, "m", 8)
+    store.close()
