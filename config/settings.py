@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     embed_base_url: str = Field("", description="OpenAI-compatible /v1 URL serving /embeddings")
     embed_api_key: str = "not-needed"
     embed_batch_size: int = Field(32, ge=1, le=4096)
+    embed_query_prefix: str = Field("auto", description="text put before queries; auto = 'query: ' for e5")
+    embed_passage_prefix: str = Field("auto", description="text put before passages; auto = 'passage: ' for e5")
 
     # --- store -----------------------------------------------------------------------------------
     qdrant_path: str = "./data/qdrant"

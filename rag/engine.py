@@ -84,7 +84,7 @@ def citation_block(sources: list[Source], cited: list[int], lang: str) -> str:
 
 
 class Engine:
-    def __init__(self, store: Store, embedder: _SyncEmbedding, llm: LLMPool, top_k: int = 5) -> None:
+    def __init__(self, store: Store, embedder: _SyncEmbedding, llm: LLMPool | None, top_k: int = 5) -> None:
         self.store, self.embedder, self.llm, self.top_k = store, embedder, llm, top_k
 
     def retrieve(self, space: str, query: str, top_k: int | None = None) -> list[Source]:
@@ -122,6 +122,8 @@ class Engine:
         parts: list[str] = []
         error = ""
         try:
+            if self.llm is None:
+                raise LLMUnavailable("no LLM is configured")
             async for delta in self.llm.astream_chat(self.messages(question, sources, history, lang)):
                 if not parts:
                     timings["first_token_ms"] = round((time.perf_counter() - started) * 1000, 1)

@@ -24,12 +24,13 @@ class RagService:
         self.started = time.time()
         self.store = Store(settings.qdrant_path, settings.qdrant_url, settings.qdrant_api_key)
         self.embedder = build_embedder(settings.embed_model, settings.embed_base_url, settings.embed_api_key,
-                                       settings.embed_batch_size)
+                                       settings.embed_batch_size, settings.embed_query_prefix,
+                                       settings.embed_passage_prefix)
         self.ingestor = Ingestor(self.store, self.embedder, settings.chunk_size, settings.chunk_overlap,
                                  settings.max_file_mb)
         self.local_llm: LocalLLMServer | None = None
         self.llm: LLMPool | None = None
-        self.engine: Engine | None = None
+        self.engine = Engine(self.store, self.embedder, None, settings.top_k)
         if start_llm:
             self.start_llm()
 
@@ -44,7 +45,7 @@ class RagService:
             urls, model = [self.local_llm.base_url], self.local_llm.alias
         self.llm = LLMPool(urls, model, s.llm_api_key, s.llm_timeout_s, s.llm_max_tokens, s.llm_temperature,
                            s.llm_context_window if not self.local_llm else s.local_llm_ctx)
-        self.engine = Engine(self.store, self.embedder, self.llm, s.top_k)
+        self.engine.llm = self.llm
 
     def close(self) -> None:
         if self.local_llm:
@@ -103,25 +104,20 @@ class RagService:
         return len(docs)
 
     # --- asking -----------------------------------------------------------------------------------
-    def _engine(self) -> Engine:
-        if self.engine is None:
-            raise RuntimeError("the LLM is not started")
-        return self.engine
-
     async def astream(self, space: str, question: str, history: list[dict] | None = None,
                       top_k: int | None = None) -> AsyncIterator[dict]:
         self._usable_space(space)
-        async for event in self._engine().astream(space, question, history, top_k):
+        async for event in self.engine.astream(space, question, history, top_k):
             yield event
 
     async def ask(self, space: str, question: str, history: list[dict] | None = None,
                   top_k: int | None = None) -> Answer:
         self._usable_space(space)
-        return await self._engine().ask(space, question, history, top_k)
+        return await self.engine.ask(space, question, history, top_k)
 
     def retrieve(self, space: str, question: str, top_k: int | None = None):
         self._usable_space(space)
-        return self._engine().retrieve(space, question, top_k)
+        return self.engine.retrieve(space, question, top_k)
 
     # --- health -----------------------------------------------------------------------------------
     async def health(self) -> dict:
