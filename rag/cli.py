@@ -86,9 +86,12 @@ def cmd_ask(args) -> int:
     try:
         if args.json:
             answer = asyncio.run(service.ask(args.space, args.question, top_k=args.top_k))
-            print(json.dumps({"answer": answer.answer, "error": answer.error,
-                              "sources": [{"file": s.file, "page": s.page, "score": s.score, "text": s.text}
-                                          for s in answer.sources]}, ensure_ascii=False, indent=1))
+            out = {"answer": answer.answer,
+                   "sources": [{"file": s.file, "page": s.page, "score": s.score, "text": s.text}
+                               for s in answer.sources]}
+            if answer.error:
+                out["error"] = answer.error
+            print(json.dumps(out, ensure_ascii=False, indent=1))
             return 0
 
         async def stream() -> None:
