@@ -11,7 +11,7 @@ from typing import AsyncIterator
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import ChatMessage, MessageRole
 
-from rag import prompts
+from rag import prompts, textproc
 from rag.embeddings import _SyncEmbedding
 from rag.llm import LLMPool, LLMUnavailable
 from rag.store import Store
@@ -77,6 +77,20 @@ def cited_numbers(answer: str, count: int) -> list[int]:
     return seen
 
 
+def supporting_source(answer: str, question: str, sources: list[Source]) -> int | None:
+    """When the model cites nothing, the source that best supports the answer: the one sharing most stems with
+    the answer (double weight) and the question. None when nothing is shared."""
+    answer_stems = set(textproc.content_stems(answer))
+    question_stems = set(textproc.content_stems(question))
+    best, best_score = None, 0.0
+    for s in sources:
+        text_stems = set(textproc.content_stems(s.text))
+        score = 2 * len(answer_stems & text_stems) + len(question_stems & text_stems)
+        if score > best_score:
+            best, best_score = s.n, score
+    return best
+
+
 def citation_block(sources: list[Source], cited: list[int], lang: str) -> str:
     shown = [s for s in sources if s.n in cited] or sources
     lines = [f"[{s.n}] {prompts.source_label(s.file, s.page, lang)}" for s in shown]
@@ -135,6 +149,12 @@ class Engine:
             error = f"LLM error: {type(err).__name__}: {err}"
         answer = "".join(parts).strip()
         cited = cited_numbers(answer, len(sources))
+        if answer and not cited and not error and prompts.NO_ANSWER[lang] not in answer:
+            best = supporting_source(answer, question, sources)
+            if best is not None:  # the model gave no marker: attribute the answer to its best-supported source
+                cited = [best]
+                answer += f" [{best}]"
+                yield {"type": "token", "text": f" [{best}]"}
         if error:
             note = {"ru": "Модель недоступна, ответ не получен. Найденные источники показаны ниже.",
                     "en": "The language model is unavailable, so there is no answer. The sources found are shown."}

@@ -23,6 +23,7 @@ def test_upload_ask_streams_a_cited_answer(service_factory, corpus):
     assert len(tokens) > 3, "the answer should arrive as a stream of tokens"
     answer = events[-1]["answer"]
     assert answer.answer and not answer.error and answer.language == "ru"
+    assert answer.cited, "every answer carries at least one [n] citation"
     files_found = [s.file for s in answer.sources]
     assert "protocol_001_audit_committee_meeting.txt" in files_found
     assert all(s.page is None for s in answer.sources)
@@ -77,3 +78,12 @@ def test_citation_numbers_are_parsed_and_mapped():
     assert cited_numbers("Ответ [2], также [1] и [2], но не [7]", 2) == [2, 1]
     assert citation_block(sources, [2], "ru") == "\n\nИсточники:\n[2] b.txt"
     assert citation_block(sources, [], "en") == "\n\nSources:\n[1] a.pdf, p. 3\n[2] b.txt"
+
+
+def test_uncited_answer_is_attributed_to_its_best_source():
+    from rag.engine import supporting_source
+
+    sources = [Source(1, "p2.txt", None, 0.9, "Уязвимость: SQL-инъекция в модуле поиска клиентов."),
+               Source(2, "p1.txt", None, 0.8, "Выявлены 3 критических уязвимости в системе обработки платежей.")]
+    assert supporting_source("3", "Сколько критических уязвимостей выявил аудит?", sources) == 2
+    assert supporting_source("xyz", "qqq", sources) is None

@@ -9,20 +9,34 @@ import gradio as gr
 
 from rag.engine import citation_block
 from rag.prompts import PAGE_WORD
+from rag.textproc import content_stems
 from rag.service import RagService
 from rag.store import SpaceError
 
 _SNIPPET_CHARS = 400
 
 
-def sources_markdown(sources: list, cited: list[int] | None = None, lang: str = "en") -> str:
+def best_snippet(text: str, question: str, chars: int = _SNIPPET_CHARS) -> str:
+    """The part of a chunk that shares most words with the question, about `chars` long."""
+    flat = " ".join(text.split())
+    if len(flat) <= chars or not question:
+        return flat[:chars]
+    wanted = set(content_stems(question))
+    step = max(40, chars // 4)
+    starts = range(0, max(1, len(flat) - chars + step), step)
+    best = max(starts, key=lambda i: (len(wanted & set(content_stems(flat[i:i + chars]))), -i))
+    snippet = flat[best:best + chars]
+    return ("…" if best else "") + snippet
+
+
+def sources_markdown(sources: list, cited: list[int] | None = None, lang: str = "en", question: str = "") -> str:
     if not sources:
         return "_No sources yet. Ask a question about the documents in this space._"
     lines = []
     for s in sources:
-        mark = " ✅" if cited and s.n in cited else ""
+        mark = " · cited" if cited and s.n in cited else ""
         page = f", {PAGE_WORD[lang]} {s.page}" if s.page else ""
-        snippet = html.escape(" ".join(s.text.split())[:_SNIPPET_CHARS])
+        snippet = html.escape(best_snippet(s.text, question))
         lines.append(f"**[{s.n}] {html.escape(s.file)}{page}**{mark}  \n<small>score {s.score:.3f}</small>  \n"
                      f"> {snippet}…")
     return "\n\n".join(lines)
@@ -64,7 +78,7 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
             async for event in service.astream(space, message, prior, int(k)):
                 if event["type"] == "sources":
                     shown_sources = event["sources"]
-                    yield history, sources_markdown(shown_sources, None, event["language"]), "", saved
+                    yield history, sources_markdown(shown_sources, None, event["language"], message), "", saved
                 elif event["type"] == "token":
                     answer_text += event["text"]
                     history[-1] = {"role": "assistant", "content": answer_text}
@@ -74,7 +88,7 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
                     history[-1] = {"role": "assistant",
                                    "content": answer_text.strip() + citation_block(a.sources, a.cited, a.language)}
                     saved = {**(saved or {}), space: history[-40:]}
-                    yield history, sources_markdown(a.sources, a.cited, a.language), "", saved
+                    yield history, sources_markdown(a.sources, a.cited, a.language, message), "", saved
         except SpaceError as err:
             history[-1] = {"role": "assistant", "content": f"⚠️ {err}"}
             yield history, gr.update(), "", saved
