@@ -20,3 +20,32 @@ def test_upload_then_streamed_chat(app_server):
     assert "Источники:" in answer and "protocol_001_audit_committee_meeting.txt" in answer
     assert "protocol_001_audit_committee_meeting.txt" in sources
     assert saved["ui-space"][-1]["role"] == "assistant"  # history is kept in the browser state
+
+
+def test_chats_are_not_serialised(app_server):
+    """With gradio's default concurrency limit of 1 the second chat would only start when the first ended: the
+    two handlers' running times (first streamed update -> result) must overlap."""
+    import threading
+    import time
+
+    client = Client(f"{app_server}/", verbose=False)
+    client.predict("parallel", api_name="/create_space")
+    client.predict([handle_file(str(PROTOCOLS / "protocol_007_hr_committee.txt"))], "parallel", api_name="/upload")
+    spans: dict[str, list[float]] = {}
+
+    def chat(name: str, question: str) -> None:
+        job = client.submit(question, [], "parallel", 3, {}, api_name="/chat")
+        for _ in job:  # the first update is the handler echoing the question: it has started
+            spans.setdefault(name, [time.monotonic()])
+        job.result()
+        spans[name].append(time.monotonic())
+
+    threads = [threading.Thread(target=chat, args=("a", "Какая текучесть кадров за первый квартал?")),
+               threading.Thread(target=chat, args=("b", "What is the staff turnover?"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    (a0, a1), (b0, b1) = spans["a"], spans["b"]
+    overlap = min(a1, b1) - max(a0, b0)
+    assert overlap > 0.5, f"the chats ran one after the other: {spans}"
