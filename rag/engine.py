@@ -19,6 +19,7 @@ from rag.store import Store
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 _HISTORY_TURNS = 4          # messages of history passed to the LLM
 _HISTORY_CHARS = 1200       # per message
+_MARGIN = 4                 # extra candidates fetched in case some belong to documents still being written
 
 
 @dataclass
@@ -102,8 +103,11 @@ class Engine:
         self.store, self.embedder, self.llm, self.top_k = store, embedder, llm, top_k
 
     def retrieve(self, space: str, query: str, top_k: int | None = None) -> list[Source]:
+        k = top_k or self.top_k
         index = VectorStoreIndex.from_vector_store(self.store.vector_store(space), embed_model=self.embedder)
-        nodes = index.as_retriever(similarity_top_k=top_k or self.top_k).retrieve(query)
+        nodes = index.as_retriever(similarity_top_k=k + _MARGIN).retrieve(query)
+        ready = self.store.ready_doc_ids(space, {str(n.node.ref_doc_id) for n in nodes})
+        nodes = [n for n in nodes if str(n.node.ref_doc_id) in ready][:k]  # half-written documents stay unseen
         return [Source(n=i, file=str(nws.node.metadata.get("file_name", "")), page=nws.node.metadata.get("page"),
                        score=round(float(nws.score or 0.0), 4), text=nws.node.get_content(),
                        doc_id=str(nws.node.ref_doc_id or ""), heading=str(nws.node.metadata.get("heading") or ""))

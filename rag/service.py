@@ -31,6 +31,7 @@ class RagService:
         self.local_llm: LocalLLMServer | None = None
         self.llm: LLMPool | None = None
         self.engine = Engine(self.store, self.embedder, None, settings.top_k)
+        self.recover(0.0 if not settings.qdrant_url else 600.0)
         if start_llm:
             self.start_llm()
 
@@ -79,20 +80,27 @@ class RagService:
                      progress: Progress | None = None) -> list[IngestResult]:
         """Index (display name, path) pairs into `space`, creating it if needed; one result per file."""
         self._usable_space(space, create=True)
-        results = []
-        files = list(files)
-        for index, (name, path) in enumerate(files, start=1):
-            if progress:
-                progress("file", {"file": name, "index": index, "total": len(files)})
-            result = self.ingestor.ingest_path(space, Path(path), progress, display_name=name)
-            results.append(result)
-            if progress:
-                progress("result", {"result": result, "index": index, "total": len(files)})
-        return results
+        return self.ingestor.ingest_many(space, files, progress)
 
     def ingest_bytes(self, space: str, name: str, data: bytes) -> IngestResult:
         self._usable_space(space, create=True)
         return self.ingestor.ingest_bytes(space, name, data)
+
+    def recover(self, older_than_s: float = 0.0) -> list[DocRecord]:
+        """Remove documents a killed process left half-written. Local mode owns the store alone, so at start every
+        "indexing" record is stale; with a shared Qdrant server only those without a heartbeat for a while are."""
+        stale = self.store.stale_documents(older_than_s)
+        for doc in stale:
+            log.warning("removing half-indexed %s from space %s", doc.file_name, doc.space)
+            self.store.delete_document(doc.space, doc.doc_id)
+        return stale
+
+    def reindex(self, space: str, progress: Progress | None = None) -> dict:
+        """Re-embed every chunk of a space with the current embedder into a new collection, then switch to it.
+        Until the switch, the space keeps answering from the old vectors."""
+        from rag.ingest.reindex import reindex_space
+
+        return reindex_space(self.store, self.embedder, self.ingestor.chunker, space, progress)
 
     def documents(self, space: str) -> list[DocRecord]:
         return self.store.list_documents(space)

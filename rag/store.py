@@ -26,6 +26,26 @@ SPARSE = "text-sparse-new"
 _NS = uuid.UUID("6f1c1c1e-7d36-4c55-9a43-6a2f5b1f0a11")
 
 
+class _SerializedClient:
+    """Local (embedded) Qdrant is plain Python and not safe across threads: every call takes one lock. The
+    server client goes unwrapped."""
+
+    def __init__(self, client: QdrantClient) -> None:
+        self._inner = client
+        self._lock = threading.RLock()
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        def locked(*args, **kwargs):
+            with self._lock:
+                return attr(*args, **kwargs)
+
+        return locked
+
+
 class SpaceError(ValueError):
     """A space operation that cannot be done (unknown space, bad name, embedder mismatch)."""
 
@@ -51,6 +71,8 @@ class DocRecord:
     status: str          # "indexing" until every chunk is written, then "ready"
     added: float
     file_type: str = ""
+    updated: float = 0.0     # heartbeat while indexing; a stale "indexing" record is a crashed ingest
+    notes: str = ""          # warnings worth showing (skipped pages, OCR used)
 
 
 def _point_id(*parts: str) -> str:
@@ -79,7 +101,7 @@ class Store:
             self.location = url
         else:
             Path(path).mkdir(parents=True, exist_ok=True)
-            self.client = QdrantClient(path=path)
+            self.client = _SerializedClient(QdrantClient(path=path))
             self.location = str(Path(path).resolve())
         self.is_server = bool(url)
         self._lock = threading.RLock()
@@ -100,13 +122,7 @@ class Store:
             info = SpaceInfo(name=name, collection=collection_for(name), embed_model=embed_model, dim=dim,
                              created=time.time())
             if not self.client.collection_exists(info.collection):
-                self.client.create_collection(
-                    info.collection,
-                    vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
-                    sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
-                )
-                if self.is_server:  # local mode has no payload indexes (and warns)
-                    self.client.create_payload_index(info.collection, "doc_id", models.PayloadSchemaType.KEYWORD)
+                self._create_collection(info.collection, dim)
             self.client.upsert(REGISTRY, points=[models.PointStruct(
                 id=_point_id("space", name), vector={}, payload={"kind": "space", **asdict(info)})])
             return info
@@ -192,6 +208,50 @@ class Store:
             self.client.delete(info.collection, points_selector=models.FilterSelector(
                 filter=models.Filter(must=[_match("doc_id", doc_id)])))
         self.client.delete(REGISTRY, points_selector=models.PointIdsList(points=[_point_id("doc", space, doc_id)]))
+
+    def ready_doc_ids(self, space: str, doc_ids: set[str]) -> set[str]:
+        """Which of these documents are complete: chunks of a document still being written stay invisible."""
+        if not doc_ids:
+            return set()
+        points = self.client.retrieve(REGISTRY, ids=[_point_id("doc", space, d) for d in doc_ids],
+                                      with_payload=["doc_id", "status"])
+        return {p.payload["doc_id"] for p in points if p.payload.get("status") == "ready"}
+
+    def stale_documents(self, older_than_s: float) -> list[DocRecord]:
+        """Documents left "indexing" by a process that died (no heartbeat for `older_than_s`)."""
+        records = self._scroll_registry(models.Filter(must=[_match("kind", "document"), _match("status", "indexing")]))
+        cutoff = time.time() - older_than_s
+        docs = [DocRecord(**{k: v for k, v in r.items() if k != "kind"}) for r in records]
+        return [d for d in docs if max(d.updated, d.added) < cutoff]
+
+    def new_collection(self, name: str, dim: int) -> str:
+        """A fresh, empty chunk collection for a space (used by re-indexing before the switch)."""
+        collection = f"{collection_for(name)}_{uuid.uuid4().hex[:8]}"
+        self._create_collection(collection, dim)
+        return collection
+
+    def switch_collection(self, name: str, collection: str, embed_model: str, dim: int) -> None:
+        """Point a space at another collection (after a re-index) and drop the old one."""
+        with self._lock:
+            info = self.get_space(name)
+            if info is None:
+                raise SpaceError(f"no space named {name!r}")
+            old = info.collection
+            info.collection, info.embed_model, info.dim = collection, embed_model, dim
+            self.client.upsert(REGISTRY, points=[models.PointStruct(
+                id=_point_id("space", name), vector={}, payload={"kind": "space", **asdict(info)})])
+            self._vector_stores.pop(name, None)
+            if old != collection and self.client.collection_exists(old):
+                self.client.delete_collection(old)
+
+    def _create_collection(self, collection: str, dim: int) -> None:
+        self.client.create_collection(
+            collection,
+            vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        )
+        if self.is_server:  # local mode has no payload indexes (and warns)
+            self.client.create_payload_index(collection, "doc_id", models.PayloadSchemaType.KEYWORD)
 
     def _scroll_registry(self, flt: models.Filter) -> list[dict]:
         out, offset = [], None

@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 
 from llama_index.core.node_parser import SentenceSplitter
 
-from rag.ingest.readers import Section
+from rag.ingest.sections import Section
 
 # room for the "passage: " prefix and special tokens the embedder adds
 _RESERVED_TOKENS = 16

