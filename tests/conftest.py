@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("QC_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus" / "quadrate" / "docs"
 PROTOCOLS = CORPUS / "protocols"
+FIXTURES = ROOT / "tests" / ".fixtures"  # python-docx, python-pptx and ocrmypdf sdists (make fixtures)
 TEST_LLM = os.environ.get("QC_TEST_LLM", "smollm2-135m")  # the fastest packaged chat model
 
 
@@ -22,6 +23,14 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"the shared corpus is missing at {CORPUS} (set QC_SHARED)")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def sdists() -> Path:
+    """Folder holding the unpacked python-docx, python-pptx and ocrmypdf source packages and their test files."""
+    if not (FIXTURES / ".done").exists():
+        pytest.fail(f"real test documents missing at {FIXTURES}: run `make fixtures` (make test does)")
+    return FIXTURES
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,8 @@ _MAGIC = [
     (b"Rar!", "RAR archive"), (b"\x1f\x8b", "gzip archive"), (b"7z\xbc\xaf", "7-Zip archive"),
 ]
 _ZIP_FORMATS = {".docx", ".pptx", ".xlsx"}
+_LINE_FORMATS = {".txt", ".text", ".log", ".md", ".markdown", ".csv", ".tsv"}
+MAX_LINE_CHARS = 1_000_000  # a "line" longer than this is a data dump, not a document
 
 
 def sniff(data: bytes) -> str | None:
@@ -39,6 +41,8 @@ def check_content_matches(data: bytes, suffix: str) -> None:
         raise UnreadableFile(f"not a real {suffix} file" + (f": it is a {kind}" if kind else ""))
     if suffix in _ZIP_FORMATS:
         check_zip(data, suffix)
+    if suffix in _LINE_FORMATS:
+        check_line_lengths(data)
     if kind and suffix not in _ZIP_FORMATS | {".pdf", ".eml"} and kind != "zip archive (or Office document)":
         raise UnreadableFile(f"the {suffix} file holds a {kind}, not text")
 
@@ -56,3 +60,18 @@ def check_zip(data: bytes, suffix: str = ".docx") -> None:
     if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(1, len(data)):
         raise UnreadableFile(f"{suffix} file would expand to {unzipped / 1048576:.0f} MB from "
                              f"{len(data) / 1048576:.1f} MB: refusing a probable zip bomb")
+
+
+def check_line_lengths(data: bytes, limit: int = MAX_LINE_CHARS) -> None:
+    """Refuse text whose longest line runs past `limit` bytes: one endless line is a dump, not a document, and
+    would take hours to embed."""
+    pos, end = 0, len(data)
+    if end <= limit:
+        return
+    while pos < end:
+        nxt = data.find(b"\n", pos)
+        nxt = end if nxt == -1 else nxt
+        if nxt - pos > limit:
+            raise UnreadableFile(f"one line of {(nxt - pos) / 1048576:.1f} MB without line breaks: this looks like a "
+                                 "data dump, not a document; split it into lines or paragraphs")
+        pos = nxt + 1

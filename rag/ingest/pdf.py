@@ -37,10 +37,23 @@ def _ocr_page(page) -> str:
     return ocr_image_png(buffer.getvalue())
 
 
+def _is_locked(data: bytes) -> bool:
+    """True for a PDF that needs a password to open (an empty user password is tried, as viewers do)."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        return bool(reader.is_encrypted) and not reader.decrypt("")
+    except Exception:
+        return False  # damaged files are reported by the parser below
+
+
 def read_pdf(data: bytes, name: str) -> Iterator[Section]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    if _is_locked(data):
+        raise UnreadableFile("encrypted PDF: remove the password and upload again")
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         pages = pdf.pages  # forces the page tree: broken files fail here, not halfway through

@@ -165,7 +165,7 @@ class Ingestor:
                 t0 = time.perf_counter()
                 pending = pending[BATCH_CHUNKS:]
         if not checked:
-            self._check_text("".join(sample))
+            self._check_text("".join(sample), warnings)
         if not pending and not total:
             reason = "no extractable text (a scan without OCR, or an empty document)"
             raise UnreadableFile("; ".join([reason, *warnings[:3]]))
@@ -175,9 +175,10 @@ class Ingestor:
         yield _Work("end", index, name, record, result=IngestResult(name, "ok", pages=pages, warnings=warnings))
 
     @staticmethod
-    def _check_text(text: str) -> None:
+    def _check_text(text: str, warnings: list[str] | None = None) -> None:
         if not text.strip():
-            raise UnreadableFile("no extractable text (a scan without OCR, or an empty document)")
+            reason = "no extractable text (a scan without OCR, or an empty document)"
+            raise UnreadableFile("; ".join([reason, *(warnings or [])[:3]]))
         if looks_like_garbage(text):
             raise UnreadableFile("extracted text is unreadable (glyphs without a text mapping, e.g. boxes)")
 
