@@ -52,9 +52,10 @@ def cmd_index(args) -> int:
 
     def progress(event: str, info: dict) -> None:
         nonlocal chunks_total
-        if event == "result":
-            chunks_total += info["result"].chunks if info["result"].status == "ok" else 0
-            bar.set_postfix(chunks=chunks_total)
+        if event == "chunks":
+            chunks_total += info["added"]
+            bar.set_postfix(chunks=chunks_total, file=info["file"][-30:])
+        elif event == "result":
             bar.update(1)
 
     try:
@@ -68,9 +69,10 @@ def cmd_index(args) -> int:
     for column in ("file", "status", "pages", "chunks", "seconds", "reason"):
         table.add_column(column)
     colors = {"ok": "green", "skipped": "yellow", "failed": "red"}
-    for path, r in zip(files, results):
-        table.add_row(str(path.relative_to(folder)), f"[{colors[r.status]}]{r.status}[/]", str(r.pages or ""),
-                      str(r.chunks), f"{r.seconds:.2f}", r.reason)
+    for r in results:
+        details = "; ".join([r.reason] * bool(r.reason) + r.warnings[:2])
+        table.add_row(r.file, f"[{colors[r.status]}]{r.status}[/]", str(r.pages or ""), str(r.chunks),
+                      f"{r.seconds:.2f}", details)
     console.print(table)
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
     console.print(f"ok {counts['ok']}, skipped {counts['skipped']}, failed {counts['failed']}; "
@@ -131,9 +133,33 @@ def cmd_docs(args) -> int:
         docs = service.documents(args.space)
     finally:
         service.close()
+    table = Table(title=f"space {args.space!r}: {len(docs)} documents")
+    for column in ("name", "type", "pages", "chunks", "size", "added", "status"):
+        table.add_column(column)
     for d in docs:
         added = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.added))
-        print(f"{d.file_name}\t{d.file_type}\t{d.pages} pages\t{d.chunks} chunks\t{d.size} B\t{added}\t{d.status}")
+        table.add_row(d.file_name, d.file_type, str(d.pages or ""), str(d.chunks), _size(d.size), added, d.status)
+    Console(width=200).print(table)
+    return 0
+
+
+def _size(size: int) -> str:
+    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{size / 1024:.1f} KB"
+
+
+def cmd_reindex(args) -> int:
+    service = _service(need_llm=False)
+    bar = tqdm(unit="chunk", desc=f"re-indexing {args.space}", file=sys.stderr)
+
+    def progress(event: str, info: dict) -> None:
+        bar.update(info["done"] - bar.n)
+
+    try:
+        report = service.reindex(args.space, progress)
+    finally:
+        bar.close()
+        service.close()
+    print(json.dumps(report, ensure_ascii=False))
     return 0
 
 
@@ -170,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="list the documents of a space")
     p.add_argument("--space", required=True)
     p.set_defaults(func=cmd_docs)
+    p = sub.add_parser("reindex", help="re-embed a space with the current embedder (after changing EMBED_MODEL)")
+    p.add_argument("--space", required=True)
+    p.set_defaults(func=cmd_reindex)
     p = sub.add_parser("delete", help="delete a document (--doc) or a whole space")
     p.add_argument("--space", required=True)
     p.add_argument("--doc")

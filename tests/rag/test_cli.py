@@ -50,6 +50,8 @@ def test_index_ask_spaces_docs_delete(tmp_path, llama_server):
     assert "protocol_007_hr_committee.txt" in run_cli(["docs", "--space", "demo"], env).stdout
     run_cli(["delete", "--space", "demo", "--doc", "protocols/protocol_007_hr_committee.txt"], env)
     assert "protocol_007" not in run_cli(["docs", "--space", "demo"], env).stdout
+    report = json.loads(run_cli(["reindex", "--space", "demo"], env).stdout)
+    assert report["documents"] == 1 and report["chunks"] >= 1
 
 
 def test_missing_space_and_bad_setting_fail_cleanly(tmp_path):

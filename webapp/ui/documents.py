@@ -1,6 +1,8 @@
 """Documents panel: drag-and-drop multi-file upload with per-file progress, then the space's document list."""
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from pathlib import Path
 
@@ -8,7 +10,6 @@ import gradio as gr
 
 from rag.ingest.readers import supported_suffixes
 from rag.service import RagService
-from rag.store import SpaceError
 
 RESULT_COLUMNS = ["file", "status", "pages", "chunks", "seconds", "details"]
 DOC_COLUMNS = ["file", "type", "pages", "chunks", "size KB", "added"]
@@ -37,26 +38,47 @@ def build_documents(service: RagService, selector: gr.Dropdown):
         if not space:
             yield [], "⚠️ Create or pick a space first.", gr.update()
             return
-        rows: list[list] = []
-        counts = {"ok": 0, "skipped": 0, "failed": 0}
-        started = time.perf_counter()
-        for index, path in enumerate(paths):
-            name = Path(path).name
-            progress((index, len(paths)), desc=f"Indexing {name}", unit="files")
-            rows.append([name, "indexing…", "", "", "", ""])
-            yield rows, f"Indexing {index + 1} of {len(paths)}: **{name}**", gr.update()
+        names = [Path(p).name for p in paths]
+        rows = [[name, "waiting", "", "", "", ""] for name in names]
+        events: queue.Queue = queue.Queue()
+        outcome: dict = {}
+
+        def work() -> None:
             try:
-                result = service.ingest_files(space, [(name, Path(path))])[0]
-            except SpaceError as err:
-                yield rows, f"⚠️ {err}", gr.update()
-                return
-            counts[result.status] += 1
-            rows[-1] = [result.file, result.status, result.pages or "", result.chunks, result.seconds,
-                        result.reason]
-            yield rows, f"Indexed {index + 1} of {len(paths)}", gr.update()
-        elapsed = time.perf_counter() - started
-        text = (f"**Done in {elapsed:.1f}s:** {counts['ok']} indexed, {counts['skipped']} unchanged or duplicate, "
-                f"{counts['failed']} failed.")
+                outcome["results"] = service.ingest_files(space, list(zip(names, map(Path, paths))),
+                                                          lambda kind, info: events.put((kind, info)))
+            except Exception as err:  # e.g. the space's embedder differs: say so instead of failing silently
+                outcome["error"] = str(err)
+            finally:
+                events.put(("finished", {}))
+
+        started = time.perf_counter()
+        threading.Thread(target=work, daemon=True, name="ui-upload").start()
+        yield rows, f"Indexing {len(paths)} file(s)…", gr.update()
+        while True:
+            kind, info = events.get()
+            if kind == "finished":
+                break
+            index = info.get("index", 0) - 1
+            if kind == "file":
+                rows[index][1] = "indexing…"
+                progress((index, len(paths)), desc=f"Indexing {names[index]}", unit="files")
+            elif kind == "chunks":
+                row = next((r for r in rows if r[1] == "indexing…"), None)
+                if row is not None:
+                    row[3] = info["done"]
+            elif kind == "result":
+                r = info["result"]
+                rows[index] = [r.file, r.status, r.pages or "", r.chunks, r.seconds,
+                               "; ".join([r.reason] * bool(r.reason) + r.warnings[:2])]
+            yield rows, f"Indexed {sum(r[1] in ('ok', 'skipped', 'failed') for r in rows)} of {len(paths)}", \
+                gr.update()
+        if "error" in outcome:
+            yield rows, f"⚠️ {outcome['error']}", gr.update()
+            return
+        counts = {k: sum(r.status == k for r in outcome["results"]) for k in ("ok", "skipped", "failed")}
+        text = (f"**Done in {time.perf_counter() - started:.1f}s:** {counts['ok']} indexed, {counts['skipped']} "
+                f"unchanged or duplicate, {counts['failed']} failed.")
         yield rows, text, document_rows(service, space)
 
     files.upload(on_upload, [files, selector], [results, summary, docs], api_name="upload",
