@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdfs", type=int, default=3)
     parser.add_argument("--pdf-pages", type=int, default=60)
     parser.add_argument("--many", type=int, default=0, help="instead: N generated small files (memory check)")
+    parser.add_argument("--only", choices=["plain", "ours"], help="run one pipeline (peak RSS without the other)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as tmp:
         if args.many:
@@ -178,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             folder, n_files = build_dataset(Path(tmp) / "docs", args.quick, args.pdfs, args.pdf_pages)
         pages = pdf_pages(folder)
         runs = {}
-        for name, fn in (("plain LlamaIndex", run_plain), ("Quadrate", run_ours)):
+        chosen = [(n, f) for n, f in (("plain LlamaIndex", run_plain), ("Quadrate", run_ours))
+                  if args.only is None or (args.only == "ours") == (f is run_ours)]
+        for name, fn in chosen:
             print(f"running {name} on {n_files} files …", file=sys.stderr, flush=True)
             runs[name] = fn(folder, Path(tmp) / f"qdrant-{name.split()[0].lower()}")
     rows = {}
@@ -192,11 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:18} {n_files:5d} {r['chunks']:6d} {r['seconds']:7.1f} {r['files_per_s']:8.2f} "
               f"{r['pages_per_s']:8.2f} {r['chunks_per_s']:8.2f} {r['text_mb_per_s']:6.3f} {r['parse_s']:7.1f} "
               f"{r['embed_s']:7.1f} {r['peak_rss_mb']:8.0f} {r['rss_growth_mb']:6.0f}")
-    ours, plain = rows["Quadrate"], rows["plain LlamaIndex"]
-    ratio = ours["chunks_per_s"] / plain["chunks_per_s"]
-    print(f"chunks/s ratio (Quadrate / plain): {ratio:.2f}x; wall-time ratio: "
-          f"{plain['seconds'] / ours['seconds']:.2f}x; PDF pages: {pages}")
+    ratio = None
+    if len(rows) == 2:
+        ours, plain = rows["Quadrate"], rows["plain LlamaIndex"]
+        ratio = ours["chunks_per_s"] / plain["chunks_per_s"]
+        print(f"chunks/s ratio (Quadrate / plain): {ratio:.2f}x; wall-time ratio: "
+              f"{plain['seconds'] / ours['seconds']:.2f}x; PDF pages: {pages}")
     name = f"ingest_many_{args.many}" if args.many else "ingest_quick" if args.quick else "ingest"
+    name += f"_{args.only}" if args.only else ""
     write_json(name, {"files": n_files, "pdf_pages": pages, "runs": rows, "chunks_per_s_ratio": ratio})
     metrics = ["files_per_s", "pages_per_s", "chunks_per_s", "text_mb_per_s"]
     png = bar_chart(name, "Ingestion: Quadrate vs plain LlamaIndex (same embedder, same Qdrant mode)", metrics,
