@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from rag.embeddings import _SyncEmbedding
+from rag.ingest.catalog import Catalog
 from rag.ingest.chunking import Chunk, Chunker
 from rag.ingest.errors import UnreadableFile
 from rag.ingest.naming import clean_file_name, looks_like_garbage
@@ -101,7 +102,7 @@ class Ingestor:
         return f"file is {size / 1048576:.1f} MB; the limit is {self.max_bytes / 1048576:.0f} MB (MAX_FILE_MB)"
 
     def _produce(self, space: str, items: list[tuple[str, Callable[[], bytes]]], out: queue.Queue,
-                 stop: threading.Event) -> None:
+                 stop: threading.Event, catalog: Catalog) -> None:
         try:
             for index, (raw_name, load) in enumerate(items):
                 if stop.is_set():
@@ -110,7 +111,7 @@ class Ingestor:
                 out.put(_Work("start", index, name))
                 started = time.perf_counter()
                 try:
-                    for work in self._parse_one(space, index, name, load):
+                    for work in self._parse_one(space, index, name, load, catalog):
                         if stop.is_set():
                             return
                         out.put(work)
@@ -125,18 +126,20 @@ class Ingestor:
         finally:
             out.put(_Work("done"))
 
-    def _parse_one(self, space: str, index: int, name: str, load: Callable[[], bytes]) -> Iterator[_Work]:
+    def _parse_one(self, space: str, index: int, name: str, load: Callable[[], bytes],
+                   catalog: Catalog) -> Iterator[_Work]:
         # parse time is this thread's CPU time: wall time would count waiting for the embedder and the GIL
         t0 = time.thread_time()
         data = load()
         if len(data) > self.max_bytes:
             raise UnreadableFile(self._too_large(len(data)))
         content_hash = hashlib.sha256(data).hexdigest()
-        ready = [d for d in self.store.find_document(space, content_hash=content_hash) if d.status == "ready"]
-        if ready:
-            why = "unchanged" if ready[0].file_name == name else f"same content as {ready[0].file_name}"
-            yield _Work("end", index, name, result=IngestResult(name, "skipped", why, chunks=ready[0].chunks,
-                                                                 pages=ready[0].pages))
+        duplicate = catalog.duplicate_of(content_hash, name)
+        if duplicate:
+            other, doc = duplicate
+            why = "unchanged" if other == name else f"same content as {other}"
+            yield _Work("end", index, name, result=IngestResult(name, "skipped", why, chunks=doc.chunks if doc else 0,
+                                                                 pages=doc.pages if doc else 0))
             return
         record = DocRecord(space=space, doc_id=content_hash[:32], file_name=name, content_hash=content_hash,
                            size=len(data), pages=0, chunks=0, status="indexing", added=time.time(),
@@ -189,7 +192,8 @@ class Ingestor:
         results: list[IngestResult | None] = [None] * len(items)
         work: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
         stop = threading.Event()
-        producer = threading.Thread(target=self._produce, args=(space, items, work, stop), daemon=True,
+        catalog = Catalog(self.store.list_documents(space))
+        producer = threading.Thread(target=self._produce, args=(space, items, work, stop, catalog), daemon=True,
                                     name="ingest-parser")
         producer.start()
         state: dict[int, dict] = {}
@@ -198,7 +202,7 @@ class Ingestor:
                 item: _Work = work.get()
                 if item.kind == "done":
                     break
-                self._consume(space, item, state, results, len(items), progress)
+                self._consume(space, item, state, results, len(items), progress, catalog)
         except BaseException:
             stop.set()
             for entry in state.values():  # an interrupted batch leaves no half document
@@ -215,7 +219,7 @@ class Ingestor:
         return [r for r in results if r is not None]
 
     def _consume(self, space: str, item: _Work, state: dict, results: list, total: int,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, catalog: Catalog) -> None:
         if item.kind == "start":
             state[item.index] = {"started": time.perf_counter(), "chunks": 0, "written": False, "embed_s": 0.0,
                                  "parse_s": 0.0}
@@ -236,7 +240,7 @@ class Ingestor:
         if entry.get("error"):
             result = IngestResult(item.name, "failed", entry["error"])
         if result.status == "ok":
-            result = self._commit(space, item.record, entry, result)
+            result = self._commit(space, item.record, entry, result, catalog)
         elif entry["written"]:
             self.store.delete_document(space, entry["record"].doc_id)
         result.seconds = round(time.perf_counter() - entry["started"], 3)
@@ -272,14 +276,15 @@ class Ingestor:
         entry["chunks"] += len(nodes)
         record.updated = time.time()
 
-    def _commit(self, space: str, record: DocRecord, entry: dict, result: IngestResult) -> IngestResult:
-        previous = [d for d in self.store.find_document(space, file_name=record.file_name)
-                    if d.doc_id != record.doc_id]
+    def _commit(self, space: str, record: DocRecord, entry: dict, result: IngestResult,
+                catalog: Catalog) -> IngestResult:
+        previous = catalog.others_named(record.file_name, record.doc_id)
         record.status, record.chunks, record.updated = "ready", entry["chunks"], time.time()
         record.notes = "; ".join(result.warnings[:20])
         self.store.put_document(record)
         for old in previous:  # replace: the old version goes only after the new one is complete
             self.store.delete_document(space, old.doc_id)
+        catalog.committed(record, previous)
         result.chunks, result.replaced = entry["chunks"], bool(previous)
         return result
 

@@ -21,6 +21,10 @@ def test_upload_then_streamed_chat(app_server):
     assert "protocol_001_audit_committee_meeting.txt" in sources
     assert saved["ui-space"][-1]["role"] == "assistant"  # history is kept in the browser state
 
+    docs, note, _ = client.predict("ui-space", "protocol_004_board_meeting.txt", api_name="/delete_document")
+    assert [row[0] for row in docs["data"]] == ["protocol_001_audit_committee_meeting.txt"]
+    assert "Deleted" in note
+
 
 def test_chats_are_not_serialised(app_server):
     """With gradio's default concurrency limit of 1 the second chat would only start when the first ended: the

@@ -31,6 +31,9 @@ def build_documents(service: RagService, selector: gr.Dropdown):
     summary = gr.Markdown(elem_id="upload-summary")
     docs = gr.Dataframe(headers=DOC_COLUMNS, label="Documents in this space", interactive=False, wrap=True,
                         elem_id="documents-table")
+    with gr.Row(equal_height=True):
+        doomed = gr.Textbox(label="Document to delete (file name as listed)", scale=4, elem_id="delete-doc-name")
+        delete = gr.Button("Delete document", variant="stop", scale=1, elem_id="delete-doc")
 
     def on_upload(paths: list[str] | None, space: str | None, progress=gr.Progress()):
         if not paths:
@@ -84,4 +87,18 @@ def build_documents(service: RagService, selector: gr.Dropdown):
     files.upload(on_upload, [files, selector], [results, summary, docs], api_name="upload",
                  show_progress="minimal")
     selector.change(lambda s: document_rows(service, s), [selector], [docs], api_name=False)
+
+    def on_delete(space: str | None, name: str):
+        name = (name or "").strip()
+        if not space or not name:
+            return gr.update(), "Pick a space and type a file name from the list.", name
+        removed = service.delete_document(space, name)
+        note = f"Deleted **{name}**." if removed else f"⚠️ No document named **{name}** in {space}."
+        return document_rows(service, space), note, "" if removed else name
+
+    delete.click(on_delete, [selector, doomed], [docs, summary, doomed], api_name="delete_document")
+    def on_pick(evt: gr.SelectData) -> str:  # clicking a row fills in its file name
+        return str(evt.row_value[0]) if evt.row_value else ""
+
+    docs.select(on_pick, None, [doomed], api_name=False)
     return docs
