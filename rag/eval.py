@@ -6,7 +6,6 @@ answer accuracy and abstention, overall and by language. A retrieved chunk is a 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import sys

@@ -8,6 +8,10 @@ from llama_index.core.node_parser import SentenceSplitter
 
 from rag.ingest.sections import Section
 
+# metadata every chunk carries; none of it is fed to the embedder or the LLM prompt verbatim
+CHUNK_METADATA_KEYS = ("space", "file_name", "page", "content_hash", "heading", "chunk_index", "rows", "file_type",
+                       "ocr", "attachment")
+
 # room for the "passage: " prefix and special tokens the embedder adds
 _RESERVED_TOKENS = 16
 DEFAULT_CHUNK_TOKENS = 320
@@ -19,6 +23,13 @@ class Chunk:
     page: int | None
     heading: str
     extra: dict
+
+
+def embed_text(text: str, heading: str) -> str:
+    """What the embedder sees: the chunk, with its heading when the chunk does not already start with it."""
+    if heading and not text.startswith(heading):
+        return f"{heading}\n{text}"
+    return text
 
 
 class _TokenCounter(list):

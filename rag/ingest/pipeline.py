@@ -21,7 +21,7 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from rag.embeddings import _SyncEmbedding
 from rag.ingest.catalog import Catalog
-from rag.ingest.chunking import Chunk, Chunker
+from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunk, Chunker, embed_text
 from rag.ingest.errors import UnreadableFile
 from rag.ingest.naming import clean_file_name, looks_like_garbage
 from rag.ingest.readers import read_sections
@@ -33,8 +33,7 @@ Progress = Callable[[str, dict], None]
 BATCH_CHUNKS = 64          # chunks per embed + upsert step
 QUEUE_BATCHES = 4          # parsed batches waiting for the embedder (bounds memory)
 _GARBAGE_SAMPLE = 20_000   # characters checked for unreadable text before anything is written
-_HIDDEN_KEYS = ["space", "file_name", "page", "content_hash", "heading", "chunk_index", "rows", "file_type",
-                "ocr", "attachment"]
+_HIDDEN_KEYS = list(CHUNK_METADATA_KEYS)
 
 
 @dataclass
@@ -259,7 +258,7 @@ class Ingestor:
             self.store.put_document(record)  # "indexing": registered before any chunk exists
             entry["written"], entry["record"] = True, record
         t0 = time.perf_counter()
-        texts = [self._embed_text(c) for c in item.chunks]
+        texts = [embed_text(c.text, c.heading) for c in item.chunks]
         vectors = self.embedder.get_text_embedding_batch(texts)
         entry["embed_s"] += time.perf_counter() - t0
         nodes = []
@@ -287,10 +286,3 @@ class Ingestor:
         catalog.committed(record, previous)
         result.chunks, result.replaced = entry["chunks"], bool(previous)
         return result
-
-    @staticmethod
-    def _embed_text(chunk: Chunk) -> str:
-        """What the embedder sees: the chunk, with its heading when the chunk does not already start with it."""
-        if chunk.heading and not chunk.text.startswith(chunk.heading):
-            return f"{chunk.heading}\n{chunk.text}"
-        return chunk.text

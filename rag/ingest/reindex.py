@@ -12,13 +12,11 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.qdrant import QdrantVectorStore
 
 from rag.embeddings import _SyncEmbedding
-from rag.ingest.chunking import Chunker
+from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunker, embed_text
 from rag.ingest.sections import Section
 from rag.store import DENSE, SPARSE, SpaceError, Store
 
 _BATCH = 64
-_META_KEYS = ("space", "file_name", "page", "content_hash", "heading", "chunk_index", "rows", "file_type", "ocr",
-              "attachment")
 
 
 def reindex_space(store: Store, embedder: _SyncEmbedding, chunker: Chunker, space: str,
@@ -41,7 +39,7 @@ def reindex_space(store: Store, embedder: _SyncEmbedding, chunker: Chunker, spac
             payloads.sort(key=lambda p: p.get("chunk_index", 0))
             nodes: list[TextNode] = []
             for p in payloads:
-                meta = {k: p[k] for k in _META_KEYS if k in p}
+                meta = {k: p[k] for k in CHUNK_METADATA_KEYS if k in p}
                 for piece in chunker.split([Section(text=p.get("text", ""), page=p.get("page"),
                                                     heading=p.get("heading", ""))]):
                     node = TextNode(text=piece.text, metadata=dict(meta), excluded_embed_metadata_keys=list(meta),
@@ -50,8 +48,7 @@ def reindex_space(store: Store, embedder: _SyncEmbedding, chunker: Chunker, spac
                     nodes.append(node)
             for start in range(0, len(nodes), _BATCH):
                 batch = nodes[start:start + _BATCH]
-                texts = [f"{n.metadata['heading']}\n{n.text}" if n.metadata.get("heading")
-                         and not n.text.startswith(n.metadata["heading"]) else n.text for n in batch]
+                texts = [embed_text(n.text, n.metadata.get("heading", "")) for n in batch]
                 for node, vector in zip(batch, embedder.get_text_embedding_batch(texts)):
                     node.embedding = vector
                 target.add(batch)

@@ -1,5 +1,4 @@
 """Ingestion on real files in real formats, into a real Qdrant local store with the real embedder."""
-from pathlib import Path
 
 import docx
 import pytest
