@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(512, ge=16, le=32768)
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
     llm_context_window: int = Field(4096, ge=512)
+    llm_chars_per_token: float = Field(2.0, gt=0.3, le=10.0,
+                                       description="text per token of the model's tokenizer, for fitting sources")
 
     # --- embedded llama.cpp server (used when LLM_BASE_URL is empty) -----------------------------
     local_llm_model: str = Field("qwen2.5-coder-0.5b",
@@ -84,6 +86,18 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(48, ge=0)
     max_file_mb: float = Field(100.0, gt=0)
     top_k: int = Field(5, ge=1, le=50)
+    retrieval_mode: Literal["hybrid", "dense", "sparse"] = Field(
+        "hybrid", description="hybrid = dense + sparse (BM25, stemmed) fused by RRF in Qdrant")
+    retrieval_candidates: int = Field(40, ge=1, le=1000, description="chunks each search branch prefetches")
+    sparse_weight: float = Field(1.0, ge=0.0, le=10.0, description="RRF weight of the sparse branch (dense = 1)")
+    rrf_k: int = Field(60, ge=1, le=1000)
+    max_chunks_per_doc: int = Field(4, ge=0, le=50, description="diversity: sources one document may hold; 0 = any")
+    merge_scan: int = Field(10, ge=0, le=200, description="merge neighbouring chunks among this many candidates")
+    merge_max_chunks: int = Field(3, ge=1, le=10, description="chunks one merged source may hold")
+    rerank: str = Field("", description="'' = off, 'llm' = the LLM reranks, or a cross-encoder id/path")
+    rerank_candidates: int = Field(10, ge=2, le=100)
+    query_translation: Literal["auto", "off"] = Field(
+        "auto", description="auto = also search a question in the documents' language when asked in another")
 
     @field_validator("llm_base_url")
     @classmethod

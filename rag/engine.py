@@ -8,18 +8,17 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import AsyncIterator
 
-from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import ChatMessage, MessageRole
 
 from rag import prompts, textproc
-from rag.embeddings import _SyncEmbedding
 from rag.llm import LLMPool, LLMUnavailable
-from rag.store import Store
+from rag.retrieve import Retriever
+from rag.translate import translate_query
 
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 _HISTORY_TURNS = 4          # messages of history passed to the LLM
 _HISTORY_CHARS = 1200       # per message
-_MARGIN = 4                 # extra candidates fetched in case some belong to documents still being written
+_LANGUAGE_TTL_S = 30.0      # how long a space's document language is cached
 
 
 @dataclass
@@ -99,19 +98,45 @@ def citation_block(sources: list[Source], cited: list[int], lang: str) -> str:
 
 
 class Engine:
-    def __init__(self, store: Store, embedder: _SyncEmbedding, llm: LLMPool | None, top_k: int = 5) -> None:
-        self.store, self.embedder, self.llm, self.top_k = store, embedder, llm, top_k
+    def __init__(self, retriever: Retriever, llm: LLMPool | None, top_k: int = 5,
+                 query_translation: str = "auto") -> None:
+        self.retriever, self.llm, self.top_k = retriever, llm, top_k
+        self.query_translation = query_translation
+        self._languages: dict[str, tuple[float, str]] = {}
 
-    def retrieve(self, space: str, query: str, top_k: int | None = None) -> list[Source]:
-        k = top_k or self.top_k
-        index = VectorStoreIndex.from_vector_store(self.store.vector_store(space), embed_model=self.embedder)
-        nodes = index.as_retriever(similarity_top_k=k + _MARGIN).retrieve(query)
-        ready = self.store.ready_doc_ids(space, {str(n.node.ref_doc_id) for n in nodes})
-        nodes = [n for n in nodes if str(n.node.ref_doc_id) in ready][:k]  # half-written documents stay unseen
+    def space_language(self, space: str) -> str:
+        cached = self._languages.get(space)
+        if cached and time.monotonic() - cached[0] < _LANGUAGE_TTL_S:
+            return cached[1]
+        lang = self.retriever.store.space_language(space)
+        self._languages[space] = (time.monotonic(), lang)
+        return lang
+
+    async def find_sources(self, space: str, question: str, history: list[dict] | None = None,
+                           top_k: int | None = None) -> tuple[list[Source], dict]:
+        """The sources for a question: the follow-up joined to its context, translated into the documents' language
+        when it is asked in another (QUERY_TRANSLATION=auto), then retrieved. Returns (sources, timings)."""
+        started = time.perf_counter()
+        query = retrieval_query(question, history or [])
+        also: tuple[str, ...] = ()
+        timings: dict = {}
+        if self.query_translation == "auto" and self.llm is not None:
+            target = await asyncio.to_thread(self.space_language, space)
+            if target and target != prompts.detect_language(question):
+                translated = await translate_query(self.llm, query, target)
+                timings["translate_ms"] = round((time.perf_counter() - started) * 1000, 1)
+                if translated:
+                    also, timings["translation"] = (translated,), translated
+        sources = await asyncio.to_thread(self.retrieve, space, query, top_k, also)
+        timings["retrieve_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return sources, timings
+
+    def retrieve(self, space: str, query: str, top_k: int | None = None, also: tuple[str, ...] = ()) -> list[Source]:
+        found = self.retriever.retrieve(space, query, top_k or self.top_k, also)
         return [Source(n=i, file=str(nws.node.metadata.get("file_name", "")), page=nws.node.metadata.get("page"),
                        score=round(float(nws.score or 0.0), 4), text=nws.node.get_content(),
                        doc_id=str(nws.node.ref_doc_id or ""), heading=str(nws.node.metadata.get("heading") or ""))
-                for i, nws in enumerate(nodes, start=1)]
+                for i, nws in enumerate(found.nodes, start=1)]
 
     def messages(self, question: str, sources: list[Source], history: list[dict], lang: str) -> list[ChatMessage]:
         msgs = [ChatMessage(role=MessageRole.SYSTEM, content=prompts.SYSTEM[lang])]
@@ -128,9 +153,11 @@ class Engine:
         history = history or []
         started = time.perf_counter()
         lang = prompts.detect_language(question)
-        query = retrieval_query(question, history)
-        sources = await asyncio.to_thread(self.retrieve, space, query, top_k)
-        timings = {"retrieve_ms": round((time.perf_counter() - started) * 1000, 1)}
+        sources, timings = await self.find_sources(space, question, history, top_k)
+        if self.llm is not None:  # only what fits the model's context is sent, shown and cited
+            history_chars = sum(min(len(_text_of(m.get("content"))), _HISTORY_CHARS) for m in history[-_HISTORY_TURNS:])
+            sources = prompts.fit_sources(sources, self.llm.context_window, self.llm.max_tokens, question,
+                                          history_chars, self.llm.chars_per_token)
         yield {"type": "sources", "sources": sources, "language": lang}
         if not sources:
             text = prompts.NO_ANSWER[lang]

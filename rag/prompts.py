@@ -52,5 +52,30 @@ def format_context(sources: list, lang: str) -> str:
     return CONTEXT_HEADER[lang] + "\n\n" + "\n\n".join(blocks)
 
 
+_PROMPT_OVERHEAD_TOKENS = 250
+
+
+def fit_sources(sources: list, context_window: int, answer_tokens: int, question: str, history_chars: int,
+                chars_per_token: float = 2.0) -> list:
+    """The sources that fit the model's context next to the instructions, the history, the question and room for
+    the answer: in rank order, the last one cut short if it crosses the budget, the rest left out. Text is
+    measured in characters at the tokenizer's rate for Russian (Qwen about 2.3 per token, SmolLM2 1.2)."""
+    budget = (context_window - answer_tokens - _PROMPT_OVERHEAD_TOKENS) * chars_per_token
+    budget -= len(question) + history_chars
+    kept = []
+    for s in sources:
+        cost = len(s.text) + 80
+        if cost <= budget:
+            kept.append(s)
+            budget -= cost
+        elif budget > 400:
+            s.text = s.text[:int(budget) - 80].rsplit(" ", 1)[0] + " …"
+            kept.append(s)
+            break
+        else:
+            break
+    return kept or sources[:1]
+
+
 def user_message(question: str, sources: list, lang: str) -> str:
     return f"{format_context(sources, lang)}\n\n{QUESTION_HEADER[lang]} {question}"

@@ -10,6 +10,8 @@ from typing import AsyncIterator, Iterable
 from config.settings import Settings
 from rag.embeddings import build_embedder
 from rag.engine import Answer, Engine
+from rag.rerank import build_reranker
+from rag.retrieve import RetrievalOptions, Retriever
 from rag.ingest.pipeline import IngestResult, Ingestor, Progress
 from rag.llm import LLMPool
 from rag.local_llm import LocalLLMServer
@@ -30,7 +32,12 @@ class RagService:
                                  settings.max_file_mb)
         self.local_llm: LocalLLMServer | None = None
         self.llm: LLMPool | None = None
-        self.engine = Engine(self.store, self.embedder, None, settings.top_k)
+        options = RetrievalOptions(settings.retrieval_mode, settings.retrieval_candidates, settings.sparse_weight,
+                                   settings.rrf_k, settings.max_chunks_per_doc, settings.rerank_candidates,
+                                   settings.merge_scan, settings.merge_max_chunks)
+        reranker = build_reranker(settings.rerank, self._rerank_llm)
+        self.engine = Engine(Retriever(self.store, self.embedder, options, reranker), None, settings.top_k,
+                             settings.query_translation)
         self.recover(0.0 if not settings.qdrant_url else 600.0)
         if start_llm:
             self.start_llm()
@@ -45,8 +52,12 @@ class RagService:
             self.local_llm.start(s.local_llm_start_timeout_s)
             urls, model = [self.local_llm.base_url], self.local_llm.alias
         self.llm = LLMPool(urls, model, s.llm_api_key, s.llm_timeout_s, s.llm_max_tokens, s.llm_temperature,
-                           s.llm_context_window if not self.local_llm else s.local_llm_ctx)
+                           s.llm_context_window if not self.local_llm else s.local_llm_ctx,
+                           self.local_llm.chars_per_token if self.local_llm else s.llm_chars_per_token)
         self.engine.llm = self.llm
+
+    def _rerank_llm(self):
+        return self.llm.endpoints[0].llm if self.llm else None
 
     def close(self) -> None:
         if self.local_llm:
@@ -124,8 +135,15 @@ class RagService:
         return await self.engine.ask(space, question, history, top_k)
 
     def retrieve(self, space: str, question: str, top_k: int | None = None):
+        """Sources for a query as given (no translation, no LLM)."""
         self._usable_space(space)
         return self.engine.retrieve(space, question, top_k)
+
+    async def find_sources(self, space: str, question: str, history: list[dict] | None = None,
+                           top_k: int | None = None):
+        """Sources as the chat finds them (follow-up context, translation); returns (sources, timings)."""
+        self._usable_space(space)
+        return await self.engine.find_sources(space, question, history, top_k)
 
     # --- health -----------------------------------------------------------------------------------
     async def health(self) -> dict:

@@ -1,11 +1,12 @@
 """Qdrant: all state lives here.
 
-* one collection per space (`qc_space_<digest>`), holding chunks with metadata; the LlamaIndex
-  `QdrantVectorStore` writes and reads it;
+* one collection per space (`qc_space_<digest>`), holding chunks (dense + sparse vectors, and the payload layout of
+  LlamaIndex's QdrantVectorStore);
 * one registry collection (`qc_registry`, no vectors) holding a record per space (display name, embedding model and
   dimension) and per document (name, content hash, pages, chunks, size, status, added time).
 
-Embedded local mode on disk by default (QDRANT_PATH); a Qdrant server or cluster via QDRANT_URL.
+Embedded on disk by default (QDRANT_PATH), on Qdrant Edge (rag/edge_client.py: Qdrant's Rust engine in-process);
+a Qdrant server or cluster via QDRANT_URL. Both take the same requests, so everything above this module is the same.
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from llama_index.vector_stores.qdrant import QdrantVectorStore
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from qdrant_client import QdrantClient, models
+
+from rag.edge_client import EdgeClient
 
 REGISTRY = "qc_registry"
 DENSE = "text-dense"
@@ -27,7 +30,7 @@ _NS = uuid.UUID("6f1c1c1e-7d36-4c55-9a43-6a2f5b1f0a11")
 
 
 class _SerializedClient:
-    """Local (embedded) Qdrant is plain Python and not safe across threads: every call takes one lock. The
+    """The embedded store takes one call at a time (each is a few milliseconds): every call takes one lock. The
     server client goes unwrapped."""
 
     def __init__(self, client: QdrantClient) -> None:
@@ -73,6 +76,8 @@ class DocRecord:
     file_type: str = ""
     updated: float = 0.0     # heartbeat while indexing; a stale "indexing" record is a crashed ingest
     notes: str = ""          # warnings worth showing (skipped pages, OCR used)
+    title: str = ""          # the document's first lines, put before every chunk for embedding and search
+    lang: str = ""           # ru or en: the language most of its opening text is in
 
 
 def _point_id(*parts: str) -> str:
@@ -100,12 +105,13 @@ class Store:
             self.client = QdrantClient(url=url, api_key=api_key or None, timeout=30)
             self.location = url
         else:
-            Path(path).mkdir(parents=True, exist_ok=True)
-            self.client = _SerializedClient(QdrantClient(path=path))
+            if (Path(path) / "meta.json").exists():
+                raise SpaceError(f"{path} holds data of qdrant-client's old local mode, which this version no "
+                                 f"longer reads: move it away and index the documents again")
+            self.client = _SerializedClient(EdgeClient(path))
             self.location = str(Path(path).resolve())
         self.is_server = bool(url)
         self._lock = threading.RLock()
-        self._vector_stores: dict[str, QdrantVectorStore] = {}
         if not self.client.collection_exists(REGISTRY):
             self.client.create_collection(REGISTRY, vectors_config={})
 
@@ -144,7 +150,6 @@ class Store:
             info = self.get_space(name)
             if info is None:
                 return False
-            self._vector_stores.pop(name, None)
             self.client.delete(REGISTRY, points_selector=models.FilterSelector(filter=models.Filter(
                 must=[_match("kind", "document"), _match("space", name)])))
             self.client.delete(REGISTRY, points_selector=models.PointIdsList(points=[_point_id("space", name)]))
@@ -152,16 +157,16 @@ class Store:
                 self.client.delete_collection(info.collection)
             return True
 
-    def vector_store(self, name: str) -> QdrantVectorStore:
-        with self._lock:
-            if name not in self._vector_stores:
-                info = self.get_space(name)
-                if info is None:
-                    raise SpaceError(f"no space named {name!r}")
-                self._vector_stores[name] = QdrantVectorStore(
-                    collection_name=info.collection, client=self.client, dense_vector_name=DENSE,
-                    sparse_vector_name=SPARSE, batch_size=256)
-            return self._vector_stores[name]
+    def add_chunks(self, collection: str, nodes: list, sparse_vectors: list[models.SparseVector]) -> None:
+        """Write chunks (LlamaIndex nodes carrying their dense embedding) with their sparse vectors, in the payload
+        layout LlamaIndex's QdrantVectorStore reads and writes."""
+        self.client.upload_points(collection, points=chunk_points(nodes, sparse_vectors), batch_size=256, wait=True)
+
+    def collection_of(self, name: str) -> str:
+        info = self.get_space(name)
+        if info is None:
+            raise SpaceError(f"no space named {name!r}")
+        return info.collection
 
     def count_chunks(self, name: str) -> int:
         info = self.get_space(name)
@@ -209,6 +214,14 @@ class Store:
                 filter=models.Filter(must=[_match("doc_id", doc_id)])))
         self.client.delete(REGISTRY, points_selector=models.PointIdsList(points=[_point_id("doc", space, doc_id)]))
 
+    def space_language(self, space: str) -> str:
+        """The language most of a space's ready documents are in ("" when none says)."""
+        counts: dict[str, int] = {}
+        for doc in self.list_documents(space):
+            if doc.status == "ready" and doc.lang:
+                counts[doc.lang] = counts.get(doc.lang, 0) + 1
+        return max(counts, key=counts.get) if counts else ""
+
     def ready_doc_ids(self, space: str, doc_ids: set[str]) -> set[str]:
         """Which of these documents are complete: chunks of a document still being written stay invisible."""
         if not doc_ids:
@@ -240,7 +253,6 @@ class Store:
             info.collection, info.embed_model, info.dim = collection, embed_model, dim
             self.client.upsert(REGISTRY, points=[models.PointStruct(
                 id=_point_id("space", name), vector={}, payload={"kind": "space", **asdict(info)})])
-            self._vector_stores.pop(name, None)
             if old != collection and self.client.collection_exists(old):
                 self.client.delete_collection(old)
 
@@ -261,6 +273,12 @@ class Store:
             out.extend(p.payload for p in points)
             if offset is None:
                 return out
+
+
+def chunk_points(nodes: list, sparse_vectors: list[models.SparseVector]) -> list[models.PointStruct]:
+    return [models.PointStruct(id=node.node_id, vector={DENSE: node.get_embedding(), SPARSE: sparse},
+                               payload=node_to_metadata_dict(node, remove_text=False, flat_metadata=False))
+            for node, sparse in zip(nodes, sparse_vectors)]
 
 
 def _match(key: str, value: str) -> models.FieldCondition:

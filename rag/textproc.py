@@ -36,6 +36,15 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall((text or "").lower().replace("ё", "е"))
 
 
+def raw_tokens(text: str) -> list[tuple[str, str]]:
+    """(as written, lower-cased with ё folded) for each word and number token."""
+    return [(raw, raw.lower().replace("ё", "е")) for raw in _TOKEN.findall(text or "")]
+
+
+def is_cyrillic(word: str) -> bool:
+    return bool(_CYR.search(word))
+
+
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning: stop words dropped, numbers kept as they are."""
     return [t if t[0].isdigit() else stem(t) for t in tokens(text) if t not in STOP_WORDS]

@@ -66,6 +66,7 @@ def service_factory(make_settings, llama_server):
     def factory(**overrides):
         overrides.setdefault("llm_base_url", llama_server.base_url)
         overrides.setdefault("llm_model", llama_server.alias)
+        overrides.setdefault("llm_chars_per_token", llama_server.chars_per_token)
         service = RagService(make_settings(**overrides))
         made.append(service)
         return service

@@ -1,7 +1,9 @@
 """Sentence-aware chunking sized in the embedder's own tokens, so no chunk is silently truncated."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Callable, Iterable
 
 from llama_index.core.node_parser import SentenceSplitter
@@ -10,11 +12,11 @@ from rag.ingest.sections import Section
 
 # metadata every chunk carries; none of it is fed to the embedder or the LLM prompt verbatim
 CHUNK_METADATA_KEYS = ("space", "file_name", "page", "content_hash", "heading", "chunk_index", "rows", "file_type",
-                       "ocr", "attachment")
+                       "ocr", "attachment", "title")
 
 # room for the "passage: " prefix and special tokens the embedder adds
 _RESERVED_TOKENS = 16
-DEFAULT_CHUNK_TOKENS = 320
+DEFAULT_CHUNK_TOKENS = 480
 
 
 @dataclass
@@ -25,11 +27,44 @@ class Chunk:
     extra: dict
 
 
-def embed_text(text: str, heading: str) -> str:
-    """What the embedder sees: the chunk, with its heading when the chunk does not already start with it."""
-    if heading and not text.startswith(heading):
-        return f"{heading}\n{text}"
-    return text
+_TITLE_CHARS = 160
+_WORDY = re.compile(r"\w{2,}")
+
+
+def document_title(text: str) -> str:
+    """A document's title line: its first lines that hold words, up to about 60 characters of them (at most three
+    lines, at most 160 characters). In a memo, chat log or spec that is the kind and the subject ("ТЕХНИЧЕСКАЯ
+    СПЕЦИФИКАЦИЯ | Тема: Инновации"); a chunk from page 5 of it says neither."""
+    lines: list[str] = []
+    for line in (text or "").splitlines():
+        line = " ".join(line.split())
+        if not _WORDY.search(line):
+            continue
+        lines.append(line)
+        if sum(map(len, lines)) >= 60 or len(lines) >= 3:
+            break
+    return " | ".join(lines)[:_TITLE_CHARS]
+
+
+def file_words(file_name: str) -> str:
+    """The words of a file name: `email_thread_010_international_expansion.txt` -> `email thread international
+    expansion`. File names often name the subject, and in English even when the text is Russian."""
+    stem = PurePosixPath(file_name).stem
+    return " ".join(w for w in re.split(r"[\W_]+", stem) if w and not w.isdigit())
+
+
+def embed_text(text: str, heading: str, title: str = "") -> str:
+    """What the embedder sees: the document's title and the chunk's heading (each unless the chunk already starts
+    with it), then the chunk."""
+    lead = [part for part in (title, heading) if part and not text.startswith(part)]
+    if heading and title.endswith(heading):
+        lead = [title]
+    return "\n".join([*lead, text])
+
+
+def sparse_text(text: str, heading: str, title: str, file_name: str) -> str:
+    """What the sparse (BM25) vector is built from: the embedded text plus the file name's words."""
+    return f"{file_words(file_name)}\n{embed_text(text, heading, title)}"
 
 
 class _TokenCounter(list):

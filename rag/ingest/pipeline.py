@@ -21,7 +21,9 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from rag.embeddings import _SyncEmbedding
 from rag.ingest.catalog import Catalog
-from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunk, Chunker, embed_text
+from rag import sparse
+from rag.prompts import detect_language
+from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunk, Chunker, document_title, embed_text, sparse_text
 from rag.ingest.errors import UnreadableFile
 from rag.ingest.naming import clean_file_name, looks_like_garbage
 from rag.ingest.readers import read_sections
@@ -155,6 +157,9 @@ class Ingestor:
             if not section.text.strip():
                 continue
             pending.extend(self.chunker.split([section]))
+            if not record.title:
+                record.title = document_title(section.text)
+                record.lang = detect_language(section.text[:4000])
             if not checked:  # nothing is written before the text is known to be readable
                 sample.append(section.text)
                 if sum(map(len, sample)) < _GARBAGE_SAMPLE:
@@ -258,20 +263,23 @@ class Ingestor:
             self.store.put_document(record)  # "indexing": registered before any chunk exists
             entry["written"], entry["record"] = True, record
         t0 = time.perf_counter()
-        texts = [embed_text(c.text, c.heading) for c in item.chunks]
+        texts = [embed_text(c.text, c.heading, record.title) for c in item.chunks]
         vectors = self.embedder.get_text_embedding_batch(texts)
+        sparse_vectors = [sparse.document_vector(sparse_text(c.text, c.heading, record.title, record.file_name))
+                          for c in item.chunks]
         entry["embed_s"] += time.perf_counter() - t0
         nodes = []
         for offset, (chunk, vector) in enumerate(zip(item.chunks, vectors)):
             meta = {"space": space, "file_name": record.file_name, "page": chunk.page,
                     "content_hash": record.content_hash, "heading": chunk.heading,
-                    "chunk_index": entry["chunks"] + offset, "file_type": record.file_type, **chunk.extra}
+                    "chunk_index": entry["chunks"] + offset, "file_type": record.file_type, "title": record.title,
+                    **chunk.extra}
             meta.pop("warning", None)
             node = TextNode(text=chunk.text, metadata=meta, embedding=vector,
                             excluded_embed_metadata_keys=_HIDDEN_KEYS, excluded_llm_metadata_keys=_HIDDEN_KEYS)
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=record.doc_id)
             nodes.append(node)
-        self.store.vector_store(space).add(nodes)
+        self.store.add_chunks(self.store.collection_of(space), nodes, sparse_vectors)
         entry["chunks"] += len(nodes)
         record.updated = time.time()
 

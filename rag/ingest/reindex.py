@@ -9,12 +9,12 @@ from collections import defaultdict
 from typing import Callable
 
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.vector_stores.qdrant import QdrantVectorStore
 
+from rag import sparse
 from rag.embeddings import _SyncEmbedding
-from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunker, embed_text
+from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunker, embed_text, sparse_text
 from rag.ingest.sections import Section
-from rag.store import DENSE, SPARSE, SpaceError, Store
+from rag.store import SpaceError, Store
 
 _BATCH = 64
 
@@ -31,8 +31,6 @@ def reindex_space(store: Store, embedder: _SyncEmbedding, chunker: Chunker, spac
         if payload.get("doc_id") in ready:
             by_doc[payload["doc_id"]].append(payload)
     collection = store.new_collection(space, embedder.dim)
-    target = QdrantVectorStore(collection_name=collection, client=store.client, dense_vector_name=DENSE,
-                               sparse_vector_name=SPARSE, batch_size=256)
     written = 0
     try:
         for doc_id, payloads in by_doc.items():
@@ -48,10 +46,12 @@ def reindex_space(store: Store, embedder: _SyncEmbedding, chunker: Chunker, spac
                     nodes.append(node)
             for start in range(0, len(nodes), _BATCH):
                 batch = nodes[start:start + _BATCH]
-                texts = [embed_text(n.text, n.metadata.get("heading", "")) for n in batch]
+                texts = [embed_text(n.text, n.metadata.get("heading", ""), n.metadata.get("title", "")) for n in batch]
                 for node, vector in zip(batch, embedder.get_text_embedding_batch(texts)):
                     node.embedding = vector
-                target.add(batch)
+                store.add_chunks(collection, batch, [sparse.document_vector(sparse_text(
+                    n.text, n.metadata.get("heading", ""), n.metadata.get("title", ""), n.metadata.get("file_name", "")))
+                    for n in batch])
                 written += len(batch)
                 if progress:
                     progress("chunks", {"done": written})

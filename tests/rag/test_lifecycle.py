@@ -9,6 +9,7 @@ import time
 import pytest
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
+from rag import sparse
 from rag.store import DocRecord, SpaceError
 from tests.conftest import PROTOCOLS, ROOT
 
@@ -24,7 +25,7 @@ def test_documents_being_written_are_invisible(make_settings):
         node = TextNode(text=text, metadata={"file_name": "half.txt"},
                         embedding=service.embedder.get_text_embedding(text))
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id="half")
-        service.store.vector_store("s").add([node])
+        service.store.add_chunks(service.store.collection_of("s"), [node], [sparse.document_vector(text)])
         files = [s.file for s in service.retrieve("s", "Сколько критических уязвимостей выявил аудит?", 5)]
         assert "half.txt" not in files and files[0] == "p1.txt"
     finally:

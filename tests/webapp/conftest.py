@@ -24,6 +24,7 @@ def app_server(tmp_path_factory, llama_server):
     tmp = tmp_path_factory.mktemp("app")
     settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="",
                              llm_base_url=llama_server.base_url, llm_model=llama_server.alias, llm_max_tokens=48,
+                             llm_chars_per_token=llama_server.chars_per_token,
                              top_k=3, port=_free_port())
     service = RagService(settings)
     app = create_app(settings, service)

@@ -1,0 +1,51 @@
+"""The optional rerank stage (RERANK setting; off by default, because no reranker model ships offline):
+
+* `llm`: LlamaIndex's LLMRerank asks the configured LLM to pick and grade the relevant candidates;
+* anything else is a sentence-transformers cross-encoder id or path, run by LlamaIndex's SentenceTransformerRerank
+  (needs `sentence-transformers`; a hub id downloads its weights, so give a local path on offline machines).
+
+Both keep the result length: candidates the reranker leaves out follow the ones it ranked, in fused order.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from llama_index.core.schema import NodeWithScore
+
+
+def _complete(ranked: list[NodeWithScore], pool: list[NodeWithScore], k: int) -> list[NodeWithScore]:
+    chosen = {id(n.node) for n in ranked}
+    return (ranked + [n for n in pool if id(n.node) not in chosen])[:k]
+
+
+class LLMReranker:
+    def __init__(self, llm_getter: Callable) -> None:
+        self._llm = llm_getter
+
+    def rerank(self, query: str, nodes: list[NodeWithScore], k: int) -> list[NodeWithScore]:
+        from llama_index.core.postprocessor import LLMRerank
+
+        llm = self._llm()
+        if llm is None:
+            return nodes[:k]
+        ranked = LLMRerank(llm=llm, top_n=k, choice_batch_size=len(nodes)).postprocess_nodes(nodes, query_str=query)
+        return _complete(ranked, nodes, k)
+
+
+class CrossEncoderReranker:
+    def __init__(self, model: str) -> None:
+        from llama_index.core.postprocessor import SentenceTransformerRerank
+
+        self._rerank = SentenceTransformerRerank(model=model, top_n=50, device="cpu")
+
+    def rerank(self, query: str, nodes: list[NodeWithScore], k: int) -> list[NodeWithScore]:
+        return _complete(self._rerank.postprocess_nodes(nodes, query_str=query), nodes, k)
+
+
+def build_reranker(spec: str, llm_getter: Callable):
+    spec = (spec or "").strip()
+    if not spec or spec.lower() in ("off", "none", "0", "false"):
+        return None
+    if spec.lower() == "llm":
+        return LLMReranker(llm_getter)
+    return CrossEncoderReranker(spec)
