@@ -69,6 +69,7 @@ models-1.5b: install
 bench: install-dev
 	$(BIN)/python -m bench.ingest --quick
 	$(BIN)/python -m bench.embedders --quick
+	$(BIN)/python -m bench.retrieval --quick
 
 clean:
 	rm -rf $(VENV) $(VLLM_VENV) .pytest_cache

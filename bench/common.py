@@ -15,8 +15,11 @@ def write_json(name: str, data: dict) -> Path:
     return path
 
 
-def bar_chart(name: str, title: str, groups: list[str], series: dict[str, list[float]], ylabel: str) -> Path:
-    """Grouped bars: one group per x label, one bar per series."""
+def bar_chart(name: str, title: str, groups: list[str], series: dict[str, list[float]], ylabel: str,
+              log: bool = False) -> Path:
+    """Grouped bars: one group per x label (wrapped), one bar per series; `log` for a logarithmic y axis."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -29,7 +32,10 @@ def bar_chart(name: str, title: str, groups: list[str], series: dict[str, list[f
         xs = [g + i * width for g in range(len(groups))]
         bars = ax.bar(xs, values, width, label=label)
         ax.bar_label(bars, fmt="%.2f", fontsize=8)
-    ax.set_xticks([g + width * (len(series) - 1) / 2 for g in range(len(groups))], groups)
+    ax.set_xticks([g + width * (len(series) - 1) / 2 for g in range(len(groups))],
+                  [textwrap.fill(g, 22) for g in groups], fontsize=8)
+    if log:
+        ax.set_yscale("log")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()

@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = Field(
         "hybrid", description="hybrid = dense + sparse (BM25, stemmed) fused by RRF in Qdrant")
     retrieval_candidates: int = Field(40, ge=1, le=1000, description="chunks each search branch prefetches")
-    sparse_weight: float = Field(1.0, ge=0.0, le=10.0, description="RRF weight of the sparse branch (dense = 1)")
+    sparse_weight: float = Field(0.95, ge=0.0, le=10.0,
+                                 description="RRF weight of the sparse branch (dense = 1); under 1 breaks ties for dense")
     rrf_k: int = Field(60, ge=1, le=1000)
     max_chunks_per_doc: int = Field(4, ge=0, le=50, description="diversity: sources one document may hold; 0 = any")
     merge_scan: int = Field(10, ge=0, le=200, description="merge neighbouring chunks among this many candidates")

@@ -18,6 +18,13 @@ def _complete(ranked: list[NodeWithScore], pool: list[NodeWithScore], k: int) ->
     return (ranked + [n for n in pool if id(n.node) not in chosen])[:k]
 
 
+_LLM_EXCERPT_CHARS = 700   # of each candidate the LLM grades: ten whole chunks would not fit a 4k context
+
+
+def _excerpts(nodes) -> str:
+    return "\n\n".join(f"Document {i}:\n{n.get_content()[:_LLM_EXCERPT_CHARS]}" for i, n in enumerate(nodes, start=1))
+
+
 class LLMReranker:
     def __init__(self, llm_getter: Callable) -> None:
         self._llm = llm_getter
@@ -28,7 +35,8 @@ class LLMReranker:
         llm = self._llm()
         if llm is None:
             return nodes[:k]
-        ranked = LLMRerank(llm=llm, top_n=k, choice_batch_size=len(nodes)).postprocess_nodes(nodes, query_str=query)
+        ranked = LLMRerank(llm=llm, top_n=k, choice_batch_size=len(nodes),
+                           format_node_batch_fn=_excerpts).postprocess_nodes(nodes, query_str=query)
         return _complete(ranked, nodes, k)
 
 

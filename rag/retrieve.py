@@ -32,7 +32,7 @@ MODES = ("hybrid", "dense", "sparse")
 class RetrievalOptions:
     mode: str = "hybrid"          # hybrid | dense | sparse
     candidates: int = 40          # chunks each branch prefetches, and the fused list's length
-    sparse_weight: float = 1.0    # RRF weight of the sparse branch (dense has 1)
+    sparse_weight: float = 0.95   # RRF weight of the sparse branch (dense has 1; below 1 breaks ties for dense)
     rrf_k: int = 60
     max_per_doc: int = 4          # diversity: sources one document may hold in the result; 0 = no limit
     rerank_candidates: int = 10   # how many fused chunks the reranker sees

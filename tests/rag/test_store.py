@@ -32,3 +32,13 @@ def test_bad_space_names_are_refused(tmp_path, bad):
     with pytest.raises(SpaceError):
         store.create_space(bad, "m", 8)
     store.close()
+
+
+def test_data_of_the_old_local_mode_is_refused_with_a_clear_message(tmp_path):
+    from qdrant_client import QdrantClient
+
+    old = QdrantClient(path=str(tmp_path / "q"))
+    old.create_collection("x", vectors_config={})
+    old.close()
+    with pytest.raises(SpaceError, match="old local mode"):
+        Store(str(tmp_path / "q"))
