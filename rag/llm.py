@@ -97,7 +97,7 @@ class LLMPool:
             else:
                 endpoint.failures = 0
 
-    async def astream_chat(self, messages: list[ChatMessage], **kwargs) -> AsyncIterator[str]:
+    async def astream_chat(self, messages: list[ChatMessage]) -> AsyncIterator[str]:
         """Stream answer text deltas; fail over to another endpoint if one fails before its first token."""
         tried: set[int] = set()
         errors: list[str] = []
@@ -109,7 +109,7 @@ class LLMPool:
             tried.add(index)
             started = False
             try:
-                stream = await endpoint.llm.astream_chat(messages, **kwargs)
+                stream = await endpoint.llm.astream_chat(messages)
                 async for chunk in stream:
                     if chunk.delta:
                         started = True
@@ -125,9 +125,8 @@ class LLMPool:
                 self._release(endpoint)
                 raise
 
-    async def acomplete_chat(self, messages: list[ChatMessage], **kwargs) -> str:
-        """The whole reply; kwargs (max_tokens, temperature) go to the endpoint for this call only."""
-        return "".join([delta async for delta in self.astream_chat(messages, **kwargs)])
+    async def acomplete_chat(self, messages: list[ChatMessage]) -> str:
+        return "".join([delta async for delta in self.astream_chat(messages)])
 
     async def health(self, timeout: float = 3.0) -> list[dict]:
         async def check(endpoint: Endpoint) -> dict:

@@ -25,7 +25,6 @@ from rag import sparse
 from rag.store import DENSE, SPARSE, Store
 
 log = logging.getLogger(__name__)
-MODES = ("hybrid", "dense", "sparse")
 
 
 @dataclass
@@ -62,25 +61,25 @@ def fused_query(queries: list[tuple[list[float], models.SparseVector]], options:
             "query": models.RrfQuery(rrf=models.Rrf(k=options.rrf_k, weights=[w for _, w in branches]))}
 
 
-def diversify(nodes: list[NodeWithScore], max_per_doc: int) -> list[NodeWithScore]:
-    if max_per_doc <= 0:
-        return nodes
-    taken: dict[str, int] = {}
-    out = []
-    for n in nodes:
-        doc = str(n.node.ref_doc_id or n.node.metadata.get("file_name", ""))
-        if taken.get(doc, 0) < max_per_doc:
-            taken[doc] = taken.get(doc, 0) + 1
-            out.append(n)
-    return out
-
-
 def _chunk_index(n: NodeWithScore) -> int:
     return int(n.node.metadata.get("chunk_index") or 0)
 
 
 def _doc(n: NodeWithScore) -> str:
     return str(n.node.ref_doc_id or n.node.metadata.get("file_name", ""))
+
+
+def diversify(nodes: list[NodeWithScore], max_per_doc: int) -> list[NodeWithScore]:
+    if max_per_doc <= 0:
+        return nodes
+    taken: dict[str, int] = {}
+    out = []
+    for n in nodes:
+        doc = _doc(n)
+        if taken.get(doc, 0) < max_per_doc:
+            taken[doc] = taken.get(doc, 0) + 1
+            out.append(n)
+    return out
 
 
 def _join(texts: list[str]) -> str:

@@ -56,9 +56,9 @@ def file_words(file_name: str) -> str:
 def embed_text(text: str, heading: str, title: str = "") -> str:
     """What the embedder sees: the document's title and the chunk's heading (each unless the chunk already starts
     with it), then the chunk."""
-    lead = [part for part in (title, heading) if part and not text.startswith(part)]
     if heading and title.endswith(heading):
-        lead = [title]
+        heading = ""  # the title line already ends with it
+    lead = [part for part in (title, heading) if part and not text.startswith(part)]
     return "\n".join([*lead, text])
 
 

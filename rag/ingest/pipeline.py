@@ -19,14 +19,14 @@ from typing import Callable, Iterable, Iterator
 
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
+from rag import sparse
 from rag.embeddings import _SyncEmbedding
 from rag.ingest.catalog import Catalog
-from rag import sparse
-from rag.prompts import detect_language
 from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunk, Chunker, document_title, embed_text, sparse_text
 from rag.ingest.errors import UnreadableFile
 from rag.ingest.naming import clean_file_name, looks_like_garbage
 from rag.ingest.readers import read_sections
+from rag.prompts import detect_language
 from rag.store import DocRecord, Store
 
 log = logging.getLogger(__name__)
@@ -265,9 +265,9 @@ class Ingestor:
         t0 = time.perf_counter()
         texts = [embed_text(c.text, c.heading, record.title) for c in item.chunks]
         vectors = self.embedder.get_text_embedding_batch(texts)
+        entry["embed_s"] += time.perf_counter() - t0
         sparse_vectors = [sparse.document_vector(sparse_text(c.text, c.heading, record.title, record.file_name))
                           for c in item.chunks]
-        entry["embed_s"] += time.perf_counter() - t0
         nodes = []
         for offset, (chunk, vector) in enumerate(zip(item.chunks, vectors)):
             meta = {"space": space, "file_name": record.file_name, "page": chunk.page,
