@@ -95,11 +95,13 @@ def test_llm_rerank_keeps_every_candidate(space, llama_server):
 
     llm = OpenAILike(model=llama_server.alias, api_base=llama_server.base_url, api_key="x", is_chat_model=True,
                      max_tokens=64, timeout=120)
+    plain = Retriever(space.store, space.embedder, RetrievalOptions()).retrieve("s", QUESTION, 4)
+    # called directly, an LLM error (such as a prompt over the context) raises instead of falling back
+    ranked = LLMReranker(lambda: llm).rerank(QUESTION, plain.nodes, 3)
+    assert len(ranked) == 3 and {n.node.node_id for n in ranked} <= {n.node.node_id for n in plain.nodes}
     retriever = Retriever(space.store, space.embedder, RetrievalOptions(rerank_candidates=4), LLMReranker(lambda: llm))
     found = retriever.retrieve("s", QUESTION, 3)
-    plain = Retriever(space.store, space.embedder, RetrievalOptions()).retrieve("s", QUESTION, 4)
-    assert len(found.nodes) == 3 and "rerank_ms" in found.timings
-    assert {n.node.node_id for n in found.nodes} <= {n.node.node_id for n in plain.nodes}
+    assert 1 <= len(found.nodes) <= 3 and "rerank_ms" in found.timings   # neighbours may merge
 
 
 def test_reranker_setting():
