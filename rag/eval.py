@@ -73,7 +73,9 @@ def run(dataset: Path, corpus: Path, top_k: int = 5, retrieval_only: bool = Fals
     items = load_dataset(dataset)
     with tempfile.TemporaryDirectory(prefix="qc-eval-") as tmp:
         qdrant = str(index_dir) if index_dir else f"{tmp}/qdrant"
-        settings = load_settings(env_file=None, qdrant_path=qdrant, qdrant_url="", **(settings_overrides or {}))
+        # greedy decoding, so two runs differ only by what they change (override with --set llm_temperature=...)
+        overrides = {"llm_temperature": 0.0, **(settings_overrides or {})}
+        settings = load_settings(env_file=None, qdrant_path=qdrant, qdrant_url="", **overrides)
         # retrieval uses the LLM too when it translates questions or reranks
         needs_llm = (not retrieval_only or settings.query_translation == "auto" or settings.rerank == "llm")
         service = RagService(settings, start_llm=needs_llm)
