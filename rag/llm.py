@@ -97,8 +97,10 @@ class LLMPool:
             else:
                 endpoint.failures = 0
 
-    async def astream_chat(self, messages: list[ChatMessage]) -> AsyncIterator[str]:
-        """Stream answer text deltas; fail over to another endpoint if one fails before its first token."""
+    async def astream_chat(self, messages: list[ChatMessage], temperature: float | None = None) -> AsyncIterator[str]:
+        """Stream answer text deltas; fail over to another endpoint if one fails before its first token.
+        `temperature` overrides the configured one for this call."""
+        options = {} if temperature is None else {"temperature": temperature}
         tried: set[int] = set()
         errors: list[str] = []
         while True:
@@ -109,7 +111,7 @@ class LLMPool:
             tried.add(index)
             started = False
             try:
-                stream = await endpoint.llm.astream_chat(messages)
+                stream = await endpoint.llm.astream_chat(messages, **options)
                 async for chunk in stream:
                     if chunk.delta:
                         started = True

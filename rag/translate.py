@@ -50,7 +50,7 @@ async def translate_query(llm, question: str, target_lang: str) -> str | None:
                 ChatMessage(role=MessageRole.ASSISTANT, content=translation),
                 ChatMessage(role=MessageRole.USER, content=_ASK[target_lang] + question)]
     parts: list[str] = []
-    stream = llm.astream_chat(messages)
+    stream = llm.astream_chat(messages, temperature=0.0)   # the same question searches the same way
     try:
         async for delta in stream:
             parts.append(delta)

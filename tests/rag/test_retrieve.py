@@ -90,6 +90,26 @@ def test_question_in_another_language_is_also_searched_translated(space, llama_s
         engine.llm, engine.query_translation = None, "auto"
 
 
+def test_translation_is_greedy_whatever_the_answer_temperature(llama_server):
+    """The same question must search the same way: translation asks for temperature 0, whatever the answers use."""
+    from llama_index.core.llms import ChatMessage
+
+    from rag.llm import LLMPool
+    from rag.translate import translate_query
+
+    hot = LLMPool([llama_server.base_url], llama_server.alias, max_tokens=24, temperature=1.5)
+    ask = [ChatMessage(role="user", content="Name three colours of the rainbow.")]
+
+    async def reply(**options):
+        return "".join([delta async for delta in hot.astream_chat(ask, **options)])
+    sampled = {asyncio.run(reply()) for _ in range(3)}
+    greedy = {asyncio.run(reply(temperature=0.0)) for _ in range(3)}
+    assert len(sampled) > 1 and len(greedy) == 1
+    question = "Кто утвердил бюджет проекта?"
+    translations = {asyncio.run(translate_query(hot, question, "en")) for _ in range(3)}
+    assert len(translations) == 1 and None not in translations
+
+
 def test_llm_rerank_keeps_every_candidate(space, llama_server):
     from llama_index.llms.openai_like import OpenAILike
 
