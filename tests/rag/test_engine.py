@@ -87,3 +87,12 @@ def test_uncited_answer_is_attributed_to_its_best_source():
                Source(2, "p1.txt", None, 0.8, "Выявлены 3 критических уязвимости в системе обработки платежей.")]
     assert supporting_source("3", "Сколько критических уязвимостей выявил аудит?", sources) == 2
     assert supporting_source("xyz", "qqq", sources) is None
+
+
+def test_excerpts_keep_their_numbers_with_the_best_nearest_the_question():
+    from rag import prompts
+
+    sources = [Source(n=i, file=f"f{i}.txt", page=None, score=1.0 / i, text=f"text {i}") for i in (1, 2, 3)]
+    message = prompts.user_message("Какой срок?", sources, "ru")
+    assert message.index("[3] (f3.txt)") < message.index("[2] (f2.txt)") < message.index("[1] (f1.txt)")
+    assert message.index("text 1") < message.index("Вопрос: Какой срок?")
