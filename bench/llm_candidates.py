@@ -42,6 +42,10 @@ def summarize(rows: list[dict]) -> dict:
     out["total_s"] = latency(rows, "total_ms")
     out["translate_s"] = latency(rows, "translate_ms")
     out["errors"] = sum(1 for r in rows if r.get("error"))
+    answerable = [r for r in rows if r.get("answerable") and r.get("answer") is not None]
+    # the other side of abstention: "the sources don't say" for a question they do answer
+    out["false_no_answer"] = (round(sum(bool(r.get("abstained")) for r in answerable) / len(answerable), 4)
+                              if answerable else None)
     answered = [r for r in rows if r.get("answer") and not r.get("error")]
     same = [detect_language(r["answer"].split("\n\n")[0]) == r["lang"] for r in answered]
     out["answer_in_question_language"] = round(sum(same) / len(same), 4) if same else None
@@ -84,12 +88,12 @@ def main(argv: list[str] | None = None) -> int:
         rows = run_models(args.models, args.dataset, args.corpus, ids)
     results = {name: summarize(r) for name, r in rows.items()}
     print(f"{'model':22} {'n':>3} {'accuracy':>8} {'abstain':>7} {'RU acc':>6} {'EN acc':>6} "
-          f"{'TTFT p50':>8} {'total p50':>9} {'total p90':>9} {'hit@5':>5} {'same lang':>9}")
+          f"{'no-ans*':>7} {'TTFT p50':>8} {'total p50':>9} {'total p90':>9} {'hit@5':>5} {'same lang':>9}")
     for name, r in results.items():
         ru, en = r["by_lang"].get("ru", {}), r["by_lang"].get("en", {})
         fmt = lambda v: "   -" if v is None else f"{v:.2f}"  # noqa: E731
         print(f"{name:22} {r['n']:3d} {fmt(r['answer_accuracy']):>8} {fmt(r['abstention']):>7} "
-              f"{fmt(ru.get('answer_accuracy')):>6} {fmt(en.get('answer_accuracy')):>6} "
+              f"{fmt(ru.get('answer_accuracy')):>6} {fmt(en.get('answer_accuracy')):>6} {fmt(r['false_no_answer']):>7} "
               f"{r['first_token_s']['p50'] or 0:7.1f}s {r['total_s']['p50'] or 0:8.1f}s {r['total_s']['p90'] or 0:8.1f}s"
               f" {fmt(r['hit@5']):>5} {fmt(r['answer_in_question_language']):>9}")
     name = "llm_candidates_quick" if args.quick else "llm_candidates"
@@ -97,8 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     png = bar_chart(name, "Embedded LLM candidates (rag.eval rules)", list(results),
                     {"answer accuracy": [r["answer_accuracy"] or 0.0 for r in results.values()],
                      "abstention": [r["abstention"] or 0.0 for r in results.values()],
+                     "'no answer' to answerable": [r["false_no_answer"] or 0.0 for r in results.values()],
                      "TTFT p50 / 60 s": [(r["first_token_s"]["p50"] or 0.0) / 60 for r in results.values()]},
                     "share (time as a fraction of a minute)")
+    print("no-ans*: share of answerable questions answered 'the sources do not say'")
     print(f"wrote {path} and {png}")
     return 0
 
