@@ -1,4 +1,4 @@
-"""Shared helpers for benchmarks: results folder, JSON output, bar charts."""
+"""Shared helpers for benchmarks: results folder, JSON output, percentiles, bar charts."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,12 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def percentile(values: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(np.array(values), q))
 
 
 def write_json(name: str, data: dict) -> Path:

@@ -19,9 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from bench.common import SHARED, bar_chart, write_json
+from bench.common import SHARED, bar_chart, percentile, write_json
 from rag.eval_metrics import report
 from rag.prompts import detect_language
 
@@ -32,8 +30,7 @@ def latency(rows: list[dict], key: str) -> dict:
     values = [r[key] for r in rows if r.get(key)]
     if not values:
         return {"p50": None, "p90": None}
-    return {"p50": round(float(np.percentile(values, 50)) / 1000, 1),
-            "p90": round(float(np.percentile(values, 90)) / 1000, 1)}
+    return {"p50": round(percentile(values, 50) / 1000, 1), "p90": round(percentile(values, 90) / 1000, 1)}
 
 
 def summarize(rows: list[dict]) -> dict:

@@ -23,11 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import SHARED, bar_chart, write_json
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.array(values), q))
+from bench.common import SHARED, bar_chart, percentile, write_json
 
 
 def corpus_chunks(limit_files: int | None = None) -> list[dict]:

@@ -127,9 +127,6 @@ class LLMPool:
                 self._release(endpoint)
                 raise
 
-    async def acomplete_chat(self, messages: list[ChatMessage]) -> str:
-        return "".join([delta async for delta in self.astream_chat(messages)])
-
     async def health(self, timeout: float = 3.0) -> list[dict]:
         async def check(endpoint: Endpoint) -> dict:
             started = time.perf_counter()

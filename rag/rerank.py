@@ -21,21 +21,13 @@ def _complete(ranked: list[NodeWithScore], pool: list[NodeWithScore], k: int) ->
 _LLM_EXCERPT_CHARS = 700   # of each candidate the LLM grades: ten whole chunks would not fit a 4k context
 
 
-def _excerpt(node) -> str:
-    return node.get_content()[:_LLM_EXCERPT_CHARS]
-
-
-def _excerpt_text(nodes) -> str:
-    """The batch for a completion model's prompt."""
-    return "\n\n".join(f"Document {i}:\n{_excerpt(n)}" for i, n in enumerate(nodes, start=1))
-
-
-def _excerpt_messages(nodes) -> list:
-    """The batch for a chat model's prompt, which numbers the documents itself and wants one message each (a string
-    here would be read character by character, one "document" per character)."""
+def _excerpts(nodes) -> list:
+    """The batch for LlamaIndex's chat choice-select prompt (the pool's endpoints are all chat models), which numbers
+    the documents itself and wants one message each: a string here is read character by character, one "document"
+    per character."""
     from llama_index.core.llms import ChatMessage
 
-    return [ChatMessage(content=_excerpt(n)) for n in nodes]
+    return [ChatMessage(content=n.get_content()[:_LLM_EXCERPT_CHARS]) for n in nodes]
 
 
 class LLMReranker:
@@ -44,14 +36,12 @@ class LLMReranker:
 
     def rerank(self, query: str, nodes: list[NodeWithScore], k: int) -> list[NodeWithScore]:
         from llama_index.core.postprocessor import LLMRerank
-        from llama_index.core.prompts.utils import is_chat_model
 
         llm = self._llm()
         if llm is None:
             return nodes[:k]
-        excerpts = _excerpt_messages if is_chat_model(llm) else _excerpt_text
         ranked = LLMRerank(llm=llm, top_n=k, choice_batch_size=len(nodes),
-                           format_node_batch_fn=excerpts).postprocess_nodes(nodes, query_str=query)
+                           format_node_batch_fn=_excerpts).postprocess_nodes(nodes, query_str=query)
         return _complete(ranked, nodes, k)
 
 
