@@ -16,6 +16,7 @@ from fastapi import FastAPI  # noqa: E402
 from config.settings import Settings, SettingsError, load_settings  # noqa: E402
 from rag.service import RagService  # noqa: E402
 from webapp.api import build_router  # noqa: E402
+from webapp.limits import install_request_guards  # noqa: E402
 from webapp.ui import build_ui  # noqa: E402
 
 log = logging.getLogger("quadrate")
@@ -31,6 +32,7 @@ def create_app(settings: Settings, service: RagService | None = None) -> FastAPI
         service.close()
 
     app = FastAPI(title="Quadrate Chat", version="0.1.0", lifespan=lifespan)
+    install_request_guards(app, settings)
     app.include_router(build_router(service))
     app.state.service = service
     demo = build_ui(service)

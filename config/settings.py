@@ -21,7 +21,7 @@ PROFILES = ("local", "vllm", "ollama")
 def _check_url(value: str, var: str) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValueError(f"{var} must be an http(s) URL like http://host:8001/v1, got {value!r}")
+        raise ValueError(f"{var} must be an http(s) URL like http://host:8001/v1")
     return value.rstrip("/")
 
 
@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     llm_context_window: int = Field(4096, ge=512)
     llm_chars_per_token: float = Field(2.0, gt=0.3, le=10.0,
                                        description="text per token of the model's tokenizer, for fitting sources")
+    llm_health_timeout_s: float = Field(10.0, gt=0, description="how long a health probe waits for a loaded "
+                                                                   "remote endpoint before calling it down")
+
+    # --- request limits: longer input is refused (HTTP 413/422, a clear message in the chat) --------
+    max_question_chars: int = Field(8000, ge=100, le=1_000_000)
+    max_message_chars: int = Field(8000, ge=100, le=1_000_000, description="each earlier message in a history")
+    max_history_messages: int = Field(50, ge=0, le=10_000)
+    max_history_chars: int = Field(100_000, ge=0, le=10_000_000, description="all earlier messages together")
 
     # --- embedded llama.cpp server (used when LLM_BASE_URL is empty) -----------------------------
     local_llm_model: str = Field("qwen2.5-coder-0.5b",
@@ -130,12 +138,16 @@ class SettingsError(SystemExit):
     """Raised (as a clean exit) when a setting is invalid; the message names each bad variable."""
 
 
+_SECRET_WORDS = ("KEY", "TOKEN", "URL", "PASSWORD", "SECRET")  # values never echoed: URLs may hold user:password@
+
+
 def _format_errors(err: ValidationError) -> str:
     lines = ["Invalid settings:"]
     for item in err.errors():
         var = "_".join(str(p) for p in item["loc"]).upper() or "settings"
         msg = item["msg"].removeprefix("Value error, ")
-        lines.append(f"  {var}: {msg} (got {item.get('input')!r})" if var != "settings" else f"  {msg}")
+        shown = "***" if any(w in var for w in _SECRET_WORDS) else repr(item.get("input"))
+        lines.append(f"  {var}: {msg} (got {shown})" if var != "settings" else f"  {msg}")
     return "\n".join(lines)
 
 

@@ -1,6 +1,10 @@
 """One LLM code path: LlamaIndex `OpenAILike` against OpenAI-compatible chat endpoints (vLLM, Ollama /v1, the
 embedded llama.cpp server, any other). Several base URLs are balanced least-outstanding-requests, with failover
-to the next endpoint when one cannot be reached before the first token."""
+to the next endpoint when one cannot be reached, or gives nothing, before the first token.
+
+A reply is only a reply when it has text and ends with a finish reason: a stream that ends empty, or stops
+without `finish_reason` (a server that dropped it, or llama.cpp interrupting one request for another), raises
+`LLMIncomplete`, never passes as an empty answer."""
 from __future__ import annotations
 
 import asyncio
@@ -8,12 +12,14 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 import httpx
 import openai
 from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
+
+from rag.redact import redact_text, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -21,60 +27,77 @@ _CONNECT_ERRORS = (openai.APIConnectionError, openai.APITimeoutError, openai.Int
                    httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)
 
 
-class LLMUnavailable(RuntimeError):
-    """No endpoint could answer; the message says which were tried and why."""
+class LLMError(RuntimeError):
+    """The LLM gave no usable answer. `code` is stable for clients; the message says what happened."""
+    code = "llm_error"
 
 
-def discover_model(base_url: str, api_key: str = "not-needed", timeout: float = 5.0) -> str:
+class LLMUnavailable(LLMError):
+    """No endpoint could be reached; the message says which were tried and why."""
+    code = "llm_unavailable"
+
+
+class LLMIncomplete(LLMError):
+    """The endpoint answered, but the reply was empty or stopped before its end."""
+    code = "llm_incomplete"
+
+
+async def discover_model(base_url: str, api_key: str = "not-needed", timeout: float = 5.0) -> str:
     """The first model an endpoint lists at /models."""
-    resp = httpx.get(f"{base_url}/models", headers={"Authorization": f"Bearer {api_key}"}, timeout=timeout)
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        resp = await client.get(f"{base_url}/models", headers={"Authorization": f"Bearer {api_key}"})
     resp.raise_for_status()
     data = resp.json().get("data") or []
     if not data:
-        raise LLMUnavailable(f"{base_url}/models lists no model")
-    return data[0]["id"]
+        raise LLMUnavailable(f"{redact_url(base_url)}/models lists no model")
+    return str(data[0]["id"])
 
 
 @dataclass
 class Endpoint:
     base_url: str
-    model: str
+    model: str                      # "" until the endpoint first lists its models
     llm: OpenAILike
     in_flight: int = 0
     failures: int = 0
     last_error: str = ""
     down_until: float = field(default=0.0)
+    last_ok: float = 0.0            # wall time of the last complete reply
+    last_token: float = 0.0         # monotonic time of the last streamed token
+
+    @property
+    def shown_url(self) -> str:
+        return redact_url(self.base_url)
+
+
+def _finish_reason(raw) -> str | None:
+    choices = getattr(raw, "choices", None) or []
+    return getattr(choices[0], "finish_reason", None) if choices else None
+
+
+Probe = Callable[[Endpoint], Awaitable[dict]]
 
 
 class LLMPool:
     def __init__(self, base_urls: list[str], model: str = "", api_key: str = "not-needed", timeout: float = 120.0,
                  max_tokens: int = 512, temperature: float = 0.1, context_window: int = 4096,
-                 chars_per_token: float = 2.0) -> None:
+                 chars_per_token: float = 2.0, health_timeout: float = 10.0) -> None:
         if not base_urls:
             raise ValueError("at least one LLM base URL is needed")
         self._lock = threading.Lock()
         self.context_window, self.max_tokens, self.chars_per_token = context_window, max_tokens, chars_per_token
+        self.health_timeout = health_timeout
+        self.api_key = api_key
         self.endpoints: list[Endpoint] = []
         for url in base_urls:
-            name = model or self._discover_or_default(url, api_key)
-            llm = OpenAILike(model=name, api_base=url, api_key=api_key, is_chat_model=True,
+            llm = OpenAILike(model=model or "default", api_base=url, api_key=api_key, is_chat_model=True,
                              is_function_calling_model=False, context_window=context_window, max_tokens=max_tokens,
-                             temperature=temperature, timeout=timeout, max_retries=0,
-                             reuse_client=True)
-            self.endpoints.append(Endpoint(base_url=url, model=name, llm=llm))
-        self.api_key = api_key
-
-    @staticmethod
-    def _discover_or_default(url: str, api_key: str) -> str:
-        try:
-            return discover_model(url, api_key)
-        except Exception as err:  # the endpoint may come up later; health will say so
-            log.warning("could not list models at %s (%s); using model name 'default'", url, err)
-            return "default"
+                             temperature=temperature, timeout=timeout, max_retries=0, reuse_client=True)
+            self.endpoints.append(Endpoint(base_url=url, model=model, llm=llm))
 
     @property
     def model(self) -> str:
-        return self.endpoints[0].model
+        return next((e.model for e in self.endpoints if e.model), "")
 
     def _pick(self, exclude: set[int]) -> tuple[int, Endpoint] | None:
         now = time.monotonic()
@@ -96,51 +119,102 @@ class LLMPool:
                 endpoint.down_until = time.monotonic() + min(30.0, 2.0 * endpoint.failures)
             else:
                 endpoint.failures = 0
+                endpoint.last_ok = time.time()
+
+    async def _ensure_model(self, endpoint: Endpoint) -> None:
+        """Learn the model name when the endpoint first answers (it may have been down when the app started)."""
+        if endpoint.model:
+            return
+        name = await discover_model(endpoint.base_url, self.api_key)
+        endpoint.model = endpoint.llm.model = name
+        log.info("LLM endpoint %s serves model %s", endpoint.shown_url, name)
 
     async def astream_chat(self, messages: list[ChatMessage], temperature: float | None = None) -> AsyncIterator[str]:
         """Stream answer text deltas; fail over to another endpoint if one fails before its first token.
-        `temperature` overrides the configured one for this call."""
+        `temperature` overrides the configured one for this call. Raises an `LLMError` unless the reply has text
+        and a finish reason."""
         options = {} if temperature is None else {"temperature": temperature}
         tried: set[int] = set()
-        errors: list[str] = []
+        errors: list[tuple[type[LLMError], str]] = []
         while True:
             picked = self._pick(tried)
             if picked is None:
-                raise LLMUnavailable("LLM unreachable: " + "; ".join(errors))
+                kinds = {kind for kind, _ in errors}
+                kind = kinds.pop() if len(kinds) == 1 else LLMError
+                raise kind("LLM gave no answer: " + "; ".join(text for _, text in errors))
             index, endpoint = picked
             tried.add(index)
-            started = False
+            started, finish = False, None
+            stream = None
             try:
+                await self._ensure_model(endpoint)
                 stream = await endpoint.llm.astream_chat(messages, **options)
                 async for chunk in stream:
+                    finish = _finish_reason(chunk.raw) or finish
                     if chunk.delta:
                         started = True
+                        endpoint.last_token = time.monotonic()
                         yield chunk.delta
+                if not started or finish is None:
+                    what = "an empty reply" if not started else "a reply that stopped without a finish reason"
+                    raise LLMIncomplete(f"{what} (incomplete)")
                 self._release(endpoint)
                 return
-            except _CONNECT_ERRORS as err:
-                self._release(endpoint, f"{type(err).__name__}: {err}")
-                errors.append(f"{endpoint.base_url}: {type(err).__name__}: {err}")
+            except (*_CONNECT_ERRORS, LLMIncomplete, httpx.HTTPError, openai.APIStatusError) as err:
+                kind = (LLMIncomplete if isinstance(err, LLMIncomplete) else
+                        LLMUnavailable if isinstance(err, (*_CONNECT_ERRORS, httpx.HTTPError)) else LLMError)
+                reason = redact_text(f"{type(err).__name__}: {err}")
+                self._release(endpoint, reason)
+                log.warning("LLM endpoint %s failed%s: %s", endpoint.shown_url,
+                            " mid-answer" if started else "", reason)
+                errors.append((kind, f"{endpoint.shown_url}: {reason}"))
                 if started:
-                    raise LLMUnavailable(f"LLM stream from {endpoint.base_url} broke off: {err}") from err
-            except BaseException:
+                    raise LLMIncomplete(f"the answer from {endpoint.shown_url} broke off: {reason}") from err
+            except BaseException as err:
                 self._release(endpoint)
+                if not isinstance(err, (GeneratorExit, asyncio.CancelledError)):
+                    log.warning("LLM endpoint %s: %s", endpoint.shown_url, redact_text(f"{type(err).__name__}: {err}"))
                 raise
+            finally:
+                if stream is not None:  # closes the HTTP response, so the server stops generating at once
+                    await stream.aclose()
 
-    async def health(self, timeout: float = 3.0) -> list[dict]:
-        async def check(endpoint: Endpoint) -> dict:
-            started = time.perf_counter()
-            try:
-                async with httpx.AsyncClient(timeout=timeout) as client:
-                    resp = await client.get(f"{endpoint.base_url}/models",
-                                            headers={"Authorization": f"Bearer {self.api_key}"})
-                    resp.raise_for_status()
-                models = [m.get("id") for m in resp.json().get("data", [])]
-                return {"url": endpoint.base_url, "ok": True, "model": endpoint.model, "models": models,
-                        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-                        "in_flight": endpoint.in_flight}
-            except Exception as err:
-                return {"url": endpoint.base_url, "ok": False, "model": endpoint.model,
-                        "error": f"{type(err).__name__}: {err}", "in_flight": endpoint.in_flight}
+    async def health(self, probe: Probe | None = None) -> list[dict]:
+        """One report per endpoint: state ok, busy (alive but too loaded to answer the probe in time) or down,
+        with its in-flight count and the time of its last complete reply. `probe` replaces the /models request
+        (the embedded server is probed without waiting on its model lock)."""
+        return list(await asyncio.gather(*(self._check(e, probe) for e in self.endpoints)))
 
-        return list(await asyncio.gather(*(check(e) for e in self.endpoints)))
+    async def _check(self, endpoint: Endpoint, probe: Probe | None) -> dict:
+        report = {"url": endpoint.shown_url, "model": endpoint.model, "in_flight": endpoint.in_flight,
+                  "last_ok_s_ago": round(time.time() - endpoint.last_ok, 1) if endpoint.last_ok else None}
+        started = time.perf_counter()
+        try:
+            found = await probe(endpoint) if probe else await self._probe_models(endpoint)
+            report.update(found)
+        except httpx.TimeoutException as err:
+            busy = endpoint.in_flight > 0
+            report.update(state="busy" if busy else "down",
+                          error=f"no reply to the health probe within {self.health_timeout:.0f}s"
+                                + (f" while {endpoint.in_flight} answer(s) are being generated" if busy else
+                                   f" ({type(err).__name__})"))
+        except Exception as err:
+            report.update(state="down", error=redact_text(f"{type(err).__name__}: {err}"))
+        report["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        if report["state"] == "ok" and endpoint.in_flight:
+            report["state"] = "busy"
+        report["ok"] = report["state"] in ("ok", "busy")
+        if not report["ok"]:
+            log.warning("LLM endpoint %s is down: %s", endpoint.shown_url, report.get("error"))
+        return report
+
+    async def _probe_models(self, endpoint: Endpoint) -> dict:
+        async with httpx.AsyncClient(timeout=self.health_timeout) as client:
+            resp = await client.get(f"{endpoint.base_url}/models",
+                                    headers={"Authorization": f"Bearer {self.api_key}"})
+        resp.raise_for_status()
+        models = [m.get("id") for m in resp.json().get("data", [])]
+        if not endpoint.model and models:
+            endpoint.model = endpoint.llm.model = str(models[0])
+            log.info("LLM endpoint %s serves model %s", endpoint.shown_url, endpoint.model)
+        return {"state": "ok", "model": endpoint.model, "models": models}

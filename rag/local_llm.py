@@ -118,7 +118,10 @@ class LocalLLMServer:
     def start(self, timeout: float = 120.0) -> "LocalLLMServer":
         cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_file), "--model_alias", self.alias,
                "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(self.n_ctx),
-               "--n_threads", str(self.threads), "--n_threads_batch", str(os.cpu_count() or 2)]
+               "--n_threads", str(self.threads), "--n_threads_batch", str(os.cpu_count() or 2),
+               # queue requests on the model lock: by default any waiting request (another chat, even a
+               # GET /v1/models) makes the running stream end early with [DONE]
+               "--interrupt_requests", "False"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log_file = self.log_path.open("ab")
         log.info("starting embedded LLM %s on port %d", self.alias, self.port)
@@ -139,6 +142,20 @@ class LocalLLMServer:
             time.sleep(0.2)
         self.stop()
         raise TimeoutError(f"embedded LLM server not ready after {timeout:.0f}s (log: {self.log_path})")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    async def probe(self, timeout: float = 2.0) -> dict:
+        """Health without waiting on the model lock (every /v1 route takes it, so a probe there would queue
+        behind a long answer): the child process is running and its HTTP server answers GET /docs."""
+        if not self.alive():
+            code = self.process.returncode if self.process is not None else None
+            return {"state": "down", "error": f"the embedded LLM process is not running (exit code {code})"}
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            resp = await client.get(f"http://127.0.0.1:{self.port}/docs")
+        resp.raise_for_status()
+        return {"state": "ok", "model": self.alias, "pid": self.process.pid}
 
     def stop(self) -> None:
         proc, self.process = self.process, None

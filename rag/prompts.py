@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -15,6 +16,28 @@ def detect_language(text: str) -> str:
 NO_ANSWER = {
     "ru": "В загруженных документах нет ответа на этот вопрос.",
     "en": "The uploaded documents do not contain the answer to this question.",
+}
+
+NO_DOCUMENTS = {
+    "ru": "В этом пространстве пока нет документов. Добавьте файлы на вкладке «Документы» и задайте вопрос снова.",
+    "en": "This space has no documents yet. Add files on the Documents tab, then ask again.",
+}
+
+# what the reader is told when no complete answer came, by error code; the sources found stay shown
+ERROR_NOTES = {
+    "llm_unavailable": {"ru": "Языковая модель недоступна, ответ не получен. Найденные источники показаны ниже.",
+                        "en": "The language model is unavailable, so there is no answer. The sources found are "
+                              "shown."},
+    "llm_incomplete": {"ru": "Модель не закончила ответ: он пуст или оборвался. Попробуйте спросить ещё раз; "
+                             "найденные источники показаны ниже.",
+                       "en": "The model did not finish its answer: it came back empty or broke off. Please ask "
+                             "again; the sources found are shown."},
+    "llm_error": {"ru": "Модель вернула ошибку, ответ не получен. Найденные источники показаны ниже.",
+                  "en": "The language model returned an error, so there is no answer. The sources found are shown."},
+    "space_not_found": {"ru": "Этого пространства больше нет: его удалили, пока готовился ответ.",
+                        "en": "This space no longer exists: it was deleted while the answer was being prepared."},
+    "internal": {"ru": "Внутренняя ошибка при подготовке ответа. Подробности в журнале сервера.",
+                 "en": "An internal error stopped the answer. The server log has the details."},
 }
 
 SOURCES_HEADING = {"ru": "Источники", "en": "Sources"}
@@ -55,28 +78,59 @@ def format_context(sources: list, lang: str) -> str:
 
 
 _PROMPT_OVERHEAD_TOKENS = 250
+_QUESTION_SHARE = 0.25      # of the prompt budget, at most, for the question itself
+_HISTORY_SHARE = 0.15       # ... and for earlier messages
+_HISTORY_MESSAGE_CHARS = 1200
+_MIN_SOURCE_CHARS = 300
 
 
-def fit_sources(sources: list, context_window: int, answer_tokens: int, question: str, history_chars: int,
-                chars_per_token: float = 2.0) -> list:
-    """The sources that fit the model's context next to the instructions, the history, the question and room for
-    the answer: in rank order, the last one cut short if it crosses the budget, the rest left out. Text is
-    measured in characters at the tokenizer's rate for Russian (Qwen about 2.3 per token, SmolLM2 1.2)."""
-    budget = (context_window - answer_tokens - _PROMPT_OVERHEAD_TOKENS) * chars_per_token
-    budget -= len(question) + history_chars
+def cut(text: str, chars: int) -> str:
+    """`text` cut to about `chars` characters at a word boundary, marked with an ellipsis."""
+    if len(text) <= chars:
+        return text
+    head = text[:max(0, chars - 2)]
+    return (head.rsplit(" ", 1)[0] if " " in head[-80:] else head) + " …"
+
+
+@dataclass
+class PromptPlan:
+    """What goes to the model: the question, earlier messages and sources, each cut to fit its context."""
+    question: str
+    history: list[tuple[str, str]]      # (role, text), oldest first
+    sources: list                       # in rank order; the last one may be cut short
+    dropped: int                        # sources that did not fit
+
+
+def plan_prompt(question: str, history: list[tuple[str, str]], sources: list, context_window: int,
+                answer_tokens: int, chars_per_token: float = 2.0) -> PromptPlan:
+    """Fit the question, the last messages and the sources into the model's context next to the instructions
+    and room for the answer. Text is measured in characters at the tokenizer's rate for Russian (Qwen about 2.3
+    per token, SmolLM2 1.2). The question and the history get bounded shares; the sources fill the rest in rank
+    order, the last one cut short if it crosses the budget; at least part of the best source is always sent."""
+    budget = max(0.0, (context_window - answer_tokens - _PROMPT_OVERHEAD_TOKENS) * chars_per_token)
+    question = cut(question, max(200, int(budget * _QUESTION_SHARE)))
+    budget -= len(question)
+    room, kept_history = budget * _HISTORY_SHARE, []
+    for role, text in reversed(history):
+        text = cut(text, _HISTORY_MESSAGE_CHARS)
+        if len(text) > room:
+            break
+        kept_history.insert(0, (role, text))
+        room -= len(text)
+    budget -= sum(len(t) for _, t in kept_history)
     kept = []
     for s in sources:
         cost = len(s.text) + 80
         if cost <= budget:
             kept.append(s)
             budget -= cost
-        elif budget > 400:
-            s.text = s.text[:int(budget) - 80].rsplit(" ", 1)[0] + " …"
+        elif budget > 400 or not kept:
+            s.text = cut(s.text, max(_MIN_SOURCE_CHARS, int(budget) - 80))
             kept.append(s)
             break
         else:
             break
-    return kept or sources[:1]
+    return PromptPlan(question, kept_history, kept, len(sources) - len(kept))
 
 
 def user_message(question: str, sources: list, lang: str) -> str:

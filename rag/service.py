@@ -2,6 +2,7 @@
 health. It owns the store, the embedder, the LLM pool and, on embedded defaults, the llama.cpp child process."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -15,7 +16,8 @@ from rag.retrieve import RetrievalOptions, Retriever
 from rag.ingest.pipeline import IngestResult, Ingestor, Progress
 from rag.llm import LLMPool
 from rag.local_llm import LocalLLMServer
-from rag.store import DocRecord, SpaceError, SpaceInfo, Store
+from rag.redact import redact_text, redact_url
+from rag.store import DocRecord, SpaceExists, SpaceInfo, SpaceMismatch, SpaceNotFound, Store
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,8 @@ class RagService:
             urls, model = [self.local_llm.base_url], self.local_llm.alias
         self.llm = LLMPool(urls, model, s.llm_api_key, s.llm_timeout_s, s.llm_max_tokens, s.llm_temperature,
                            s.llm_context_window if not self.local_llm else s.local_llm_ctx,
-                           self.local_llm.chars_per_token if self.local_llm else s.llm_chars_per_token)
+                           self.local_llm.chars_per_token if self.local_llm else s.llm_chars_per_token,
+                           s.llm_health_timeout_s)
         self.engine.llm = self.llm
 
     def _rerank_llm(self):
@@ -69,7 +72,11 @@ class RagService:
         return self.store.list_spaces()
 
     def create_space(self, name: str) -> SpaceInfo:
-        return self.store.create_space(name, self.embedder.model_id, self.embedder.dim)
+        """A new space; SpaceExists when one of that name is there already."""
+        info, created = self.store.create_space(name, self.embedder.model_id, self.embedder.dim)
+        if not created:
+            raise SpaceExists(f"a space named {info.name!r} already exists")
+        return info
 
     def delete_space(self, name: str) -> bool:
         return self.store.delete_space(name)
@@ -78,10 +85,10 @@ class RagService:
         info = self.store.get_space(name)
         if info is None:
             if not create:
-                raise SpaceError(f"no space named {name!r}")
-            info = self.create_space(name)
+                raise SpaceNotFound(f"no space named {name!r}")
+            info, _ = self.store.create_space(name, self.embedder.model_id, self.embedder.dim)
         if info.embed_model != self.embedder.model_id or info.dim != self.embedder.dim:
-            raise SpaceError(f"space {name!r} was indexed with {info.embed_model} ({info.dim}-d) but the app now "
+            raise SpaceMismatch(f"space {name!r} was indexed with {info.embed_model} ({info.dim}-d) but the app now "
                              f"embeds with {self.embedder.model_id} ({self.embedder.dim}-d); re-index the space or "
                              f"switch EMBED_MODEL back")
         return info
@@ -125,13 +132,13 @@ class RagService:
     # --- asking -----------------------------------------------------------------------------------
     async def astream(self, space: str, question: str, history: list[dict] | None = None,
                       top_k: int | None = None) -> AsyncIterator[dict]:
-        self._usable_space(space)
+        await asyncio.to_thread(self._usable_space, space)
         async for event in self.engine.astream(space, question, history, top_k):
             yield event
 
     async def ask(self, space: str, question: str, history: list[dict] | None = None,
                   top_k: int | None = None) -> Answer:
-        self._usable_space(space)
+        await asyncio.to_thread(self._usable_space, space)
         return await self.engine.ask(space, question, history, top_k)
 
     def retrieve(self, space: str, question: str, top_k: int | None = None):
@@ -147,18 +154,20 @@ class RagService:
 
     # --- health -----------------------------------------------------------------------------------
     async def health(self) -> dict:
-        llm = await self.llm.health() if self.llm else []
+        """LLM, store and embedder status. Nothing here waits on the model lock or the embedder: a busy LLM
+        (generating, or too loaded to answer the probe in time while answers are in flight) is healthy."""
+        probe = (lambda _endpoint: self.local_llm.probe()) if self.local_llm else None
+        llm = await self.llm.health(probe) if self.llm else []
         try:
-            spaces = len(self.store.list_spaces())
-            store = {"ok": True, "location": self.store.location, "spaces": spaces}
+            spaces = len(await asyncio.to_thread(self.store.list_spaces))
+            store = {"ok": True, "location": redact_url(self.store.location), "spaces": spaces}
         except Exception as err:
-            store = {"ok": False, "error": f"{type(err).__name__}: {err}"}
-        try:
-            self.embedder.get_query_embedding("health")
-            embedder = {"ok": True, "model": self.embedder.model_id, "dim": self.embedder.dim}
-        except Exception as err:
-            embedder = {"ok": False, "model": self.embedder.model_id, "error": f"{type(err).__name__}: {err}"}
+            store = {"ok": False, "error": redact_text(f"{type(err).__name__}: {err}")}
+            log.warning("store health check failed: %s", store["error"])
+        embedder = {"ok": True, "model": redact_text(self.embedder.model_id), "dim": self.embedder.dim}
         llm_ok = bool(llm) and any(e["ok"] for e in llm)
+        state = ("busy" if any(e["state"] == "busy" for e in llm) else "ok") if llm_ok else "down"
         status = "ok" if llm_ok and store["ok"] and embedder["ok"] else "degraded"
-        return {"status": status, "llm": {"ok": llm_ok, "embedded": self.local_llm is not None, "endpoints": llm},
+        return {"status": status, "llm": {"ok": llm_ok, "state": state, "embedded": self.local_llm is not None,
+                                          "endpoints": llm},
                 "store": store, "embedder": embedder, "uptime_s": round(time.time() - self.started, 1)}

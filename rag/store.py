@@ -50,7 +50,19 @@ class _SerializedClient:
 
 
 class SpaceError(ValueError):
-    """A space operation that cannot be done (unknown space, bad name, embedder mismatch)."""
+    """A space operation that cannot be done (bad name, embedder mismatch)."""
+
+
+class SpaceNotFound(SpaceError):
+    """No space of that name."""
+
+
+class SpaceExists(SpaceError):
+    """A space of that name is there already."""
+
+
+class SpaceMismatch(SpaceError):
+    """The space was indexed with another embedding model than the app now uses."""
 
 
 @dataclass
@@ -119,19 +131,20 @@ class Store:
         self.client.close()
 
     # --- spaces -----------------------------------------------------------------------------------
-    def create_space(self, name: str, embed_model: str, dim: int) -> SpaceInfo:
+    def create_space(self, name: str, embed_model: str, dim: int) -> tuple[SpaceInfo, bool]:
+        """(the space, whether it was created now); an existing space is returned as it is."""
         name = validate_space_name(name)
         with self._lock:
             existing = self.get_space(name)
             if existing:
-                return existing
+                return existing, False
             info = SpaceInfo(name=name, collection=collection_for(name), embed_model=embed_model, dim=dim,
                              created=time.time())
             if not self.client.collection_exists(info.collection):
                 self._create_collection(info.collection, dim)
             self.client.upsert(REGISTRY, points=[models.PointStruct(
                 id=_point_id("space", name), vector={}, payload={"kind": "space", **asdict(info)})])
-            return info
+            return info, True
 
     def get_space(self, name: str) -> SpaceInfo | None:
         points = self.client.retrieve(REGISTRY, ids=[_point_id("space", name)], with_payload=True)
@@ -165,7 +178,7 @@ class Store:
     def collection_of(self, name: str) -> str:
         info = self.get_space(name)
         if info is None:
-            raise SpaceError(f"no space named {name!r}")
+            raise SpaceNotFound(f"no space named {name!r}")
         return info.collection
 
     def count_chunks(self, name: str) -> int:

@@ -15,6 +15,7 @@ from llama_index.core.llms import ChatMessage, MessageRole
 log = logging.getLogger(__name__)
 
 _MAX_CHARS = 400
+_MAX_INPUT_CHARS = 1000   # a longer question is translated from its start; the original is searched in full
 _INSTRUCTION = {
     "ru": "You are a translator. Translate the text into Russian. Do not answer it. Write only the translation.",
     "en": "You are a translator. Translate the text into English. Do not answer it. Write only the translation.",
@@ -44,6 +45,7 @@ def clean_translation(text: str, question: str) -> str | None:
 async def translate_query(llm, question: str, target_lang: str) -> str | None:
     """The question in `target_lang` (ru or en), or None when the LLM gives nothing usable. Reads the reply only up
     to its first line, so a chatty model costs no more than the translation."""
+    question = question[:_MAX_INPUT_CHARS]
     example, translation = _EXAMPLE[target_lang]
     messages = [ChatMessage(role=MessageRole.SYSTEM, content=_INSTRUCTION[target_lang]),
                 ChatMessage(role=MessageRole.USER, content=_ASK[target_lang] + example),

@@ -14,7 +14,7 @@ from rag import sparse
 from rag.embeddings import _SyncEmbedding
 from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunker, embed_text, sparse_text
 from rag.ingest.sections import Section
-from rag.store import SpaceError, Store
+from rag.store import SpaceNotFound, Store
 
 _BATCH = 64
 
@@ -23,7 +23,7 @@ def reindex_space(store: Store, embedder: _SyncEmbedding, chunker: Chunker, spac
                   progress: Callable[[str, dict], None] | None = None) -> dict:
     info = store.get_space(space)
     if info is None:
-        raise SpaceError(f"no space named {space!r}")
+        raise SpaceNotFound(f"no space named {space!r}")
     started = time.perf_counter()
     ready = {d.doc_id for d in store.list_documents(space) if d.status == "ready"}
     by_doc: dict[str, list[dict]] = defaultdict(list)

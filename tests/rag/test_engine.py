@@ -53,11 +53,14 @@ def test_follow_up_uses_history(service_factory, corpus):
     assert "protocol_001_audit_committee_meeting.txt" in [s.file for s in events[0]["sources"]]
 
 
-def test_empty_space_says_there_is_no_answer(service_factory):
+def test_empty_space_says_it_has_no_documents_yet(service_factory):
     service = service_factory()
     service.create_space("empty")
     answer = asyncio.run(service.ask("empty", "What is the budget?"))
-    assert "do not contain" in answer.answer and answer.sources == []
+    assert answer.notice == "empty_space" and answer.sources == [] and not answer.error
+    assert "no documents yet" in answer.answer and "Documents tab" in answer.answer
+    answer = asyncio.run(service.ask("empty", "Какой бюджет?"))
+    assert "нет документов" in answer.answer and "«Документы»" in answer.answer
 
 
 def test_dead_llm_gives_a_clear_message_and_keeps_sources(make_settings, corpus):
@@ -67,8 +70,8 @@ def test_dead_llm_gives_a_clear_message_and_keeps_sources(make_settings, corpus)
     try:
         service.ingest_files("demo", [("p1.txt", corpus / "protocols" / "protocol_001_audit_committee_meeting.txt")])
         answer = asyncio.run(service.ask("demo", "Сколько уязвимостей?"))
-        assert answer.error and "unreachable" in answer.error
-        assert "Модель недоступна" in answer.answer and answer.sources
+        assert answer.error_code == "llm_unavailable" and "127.0.0.1:9" in answer.error
+        assert "модель недоступна" in answer.answer and answer.sources
     finally:
         service.close()
 

@@ -8,7 +8,8 @@ def test_spaces_create_list_delete(tmp_path):
     store.create_space("Юристы", "m", 8)
     store.create_space("demo", "m", 8)
     assert [s.name for s in store.list_spaces()] == ["demo", "Юристы"]
-    assert store.create_space("demo", "m", 8).collection == store.get_space("demo").collection  # idempotent
+    assert store.create_space("demo", "m", 8)[0].collection == store.get_space("demo").collection  # idempotent
+    assert store.create_space("demo", "m", 8)[1] is False
     store.put_document(DocRecord("demo", "d1", "a.txt", "h", 1, 0, 1, "ready", 0.0))
     assert [d.file_name for d in store.list_documents("demo")] == ["a.txt"]
     assert store.delete_space("demo") and not store.delete_space("demo")
