@@ -1,0 +1,76 @@
+"""The app on embedded defaults (its own llama.cpp child process), over HTTP: health stays 200 while the model
+is busy and turns 503 when the process dies; a maximal legal request leaves every other route responsive."""
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import PROTOCOLS, TEST_LLM
+from tests.support.servers import serve
+
+
+@pytest.fixture(scope="module")
+def embedded_app(tmp_path_factory):
+    from app import create_app
+    from config.settings import load_settings
+    from rag.service import RagService
+
+    tmp = tmp_path_factory.mktemp("embedded-app")
+    settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", llm_base_url="",
+                             local_llm_model=TEST_LLM, llm_max_tokens=200, top_k=3)
+    service = RagService(settings)
+    service.ingest_files("demo", [(p.name, p) for p in sorted(PROTOCOLS.glob("protocol_00*.txt"))])
+    with serve(create_app(settings, service)) as base:
+        yield base, service
+
+
+def _ask_in_background(base: str, body: dict, out: dict) -> threading.Thread:
+    def run():
+        out["response"] = httpx.post(f"{base}/ask", json=body, timeout=600)
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _probe_while(thread: threading.Thread, base: str, paths: tuple[str, ...]) -> list[tuple[str, int, float]]:
+    probes = []
+    while thread.is_alive():
+        for path in paths:
+            started = time.perf_counter()
+            status = httpx.get(f"{base}{path}", timeout=30).status_code
+            probes.append((path, status, time.perf_counter() - started))
+        time.sleep(0.3)
+    return probes
+
+
+def test_a_maximal_legal_request_leaves_health_and_spaces_responsive(embedded_app):
+    base, service = embedded_app
+    s = service.settings
+    count = s.max_history_messages
+    per_message = min(s.max_message_chars, s.max_history_chars // count)
+    body = {"q": ("Сколько критических уязвимостей выявил аудит? " * 200)[:s.max_question_chars], "space_id": "demo",
+            "history": [{"role": "user" if i % 2 == 0 else "assistant", "content": "аудит " * (per_message // 6)}
+                        for i in range(count)]}
+    out: dict = {}
+    probes = _probe_while(_ask_in_background(base, body, out), base, ("/health", "/spaces"))
+    assert out["response"].status_code == 200, out["response"].text[:300]
+    assert out["response"].json()["answer"]
+    assert len(probes) >= 4
+    slow = [p for p in probes if p[2] >= 1.0 or p[1] != 200]
+    assert not slow, f"routes stalled or failed while the request ran: {slow}"
+
+
+def test_health_is_200_during_generation_and_503_when_the_llm_dies(embedded_app):
+    base, service = embedded_app
+    out: dict = {}
+    thread = _ask_in_background(base, {"q": "Опиши подробно все решения всех протоколов.", "space_id": "demo"}, out)
+    while not service.llm.endpoints[0].in_flight and thread.is_alive():
+        time.sleep(0.05)
+    probes = _probe_while(thread, base, ("/health",))
+    assert out["response"].status_code == 200 and out["response"].json()["answer"]
+    assert probes and all(status == 200 for _, status, _ in probes), probes
+    service.local_llm.process.kill()
+    service.local_llm.process.wait(timeout=10)
+    resp = httpx.get(f"{base}/health", timeout=30)
+    assert resp.status_code == 503 and resp.json()["llm"]["state"] == "down"
