@@ -17,7 +17,7 @@ from config.settings import Settings, SettingsError, load_settings  # noqa: E402
 from rag.service import RagService  # noqa: E402
 from webapp.api import build_router  # noqa: E402
 from webapp.limits import install_request_guards  # noqa: E402
-from webapp.ui import build_ui  # noqa: E402
+from webapp.ui import CSS, build_ui  # noqa: E402
 
 log = logging.getLogger("quadrate")
 
@@ -39,7 +39,7 @@ def create_app(settings: Settings, service: RagService | None = None) -> FastAPI
     demo.queue(default_concurrency_limit=settings.chat_concurrency, max_size=None)
     max_mb = int(settings.max_file_mb)
     return gr.mount_gradio_app(app, demo, path="/", max_file_size=f"{max_mb}mb", footer_links=["api"],
-                               show_error=True)
+                               show_error=True, css=CSS)
 
 
 def main() -> int:
@@ -49,6 +49,7 @@ def main() -> int:
         print(err, file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per LLM call and health probe is noise
     app = create_app(settings)
     print(f"Quadrate Chat on http://{settings.host}:{settings.port}/", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    ui_state_secret: str = Field("", description="key that encrypts the chat history kept in each browser; "
+                                                 "empty = a fixed key (set your own in production)")
     chat_concurrency: int = Field(64, ge=1, le=4096, description="parallel chats the UI and API serve")
 
     # --- LLM: always an OpenAI-compatible chat endpoint -----------------------------------------

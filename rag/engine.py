@@ -55,7 +55,7 @@ class Answer:
                 "notice": self.notice, "timings": self.timings}
 
 
-def _text_of(content) -> str:
+def message_text(content) -> str:
     """Chat message content as text: a string, or a flat list of parts (gradio 6 messages). Nested structures
     are not walked."""
     if isinstance(content, str):
@@ -70,7 +70,7 @@ def _text_of(content) -> str:
 
 def retrieval_query(question: str, history: list[dict]) -> str:
     """A short follow-up ("а кто ответственный?") is searched together with the previous question."""
-    previous = [_text_of(m.get("content")) for m in history if m.get("role") == "user"]
+    previous = [message_text(m.get("content")) for m in history if m.get("role") == "user"]
     if previous and len(question.split()) <= 6:
         return f"{prompts.cut(previous[-1], _QUERY_CONTEXT_CHARS)} {question}"
     return question
@@ -87,7 +87,7 @@ def clean_history(history: list) -> list[dict]:
     out = []
     for m in history:
         if isinstance(m, dict) and m.get("role") in ("user", "assistant"):
-            out.append({"role": m["role"], "content": clean_text(_text_of(m.get("content")))})
+            out.append({"role": m["role"], "content": clean_text(message_text(m.get("content")))})
     return out
 
 
@@ -114,9 +114,11 @@ def supporting_source(answer: str, question: str, sources: list[Source]) -> int 
     return best
 
 
-def citation_block(sources: list[Source], cited: list[int], lang: str) -> str:
+def citation_block(sources: list[Source], cited: list[int], lang: str, escape=lambda text: text) -> str:
+    """"Sources:" and one "[n] file, p. N" line per cited source (all of them when none is cited); `escape`
+    makes the file names safe for where the block is shown."""
     shown = [s for s in sources if s.n in cited] or sources
-    lines = [f"[{s.n}] {prompts.source_label(s.file, s.page, lang)}" for s in shown]
+    lines = [f"[{s.n}] {escape(prompts.source_label(s.file, s.page, lang))}" for s in shown]
     return f"\n\n{prompts.SOURCES_HEADING[lang]}:\n" + "\n".join(lines) if lines else ""
 
 
@@ -173,7 +175,7 @@ class Engine:
         return msgs
 
     def _plan(self, question: str, history: list[dict], sources: list[Source]) -> prompts.PromptPlan:
-        turns = [("user" if m.get("role") == "user" else "assistant", _text_of(m.get("content")))
+        turns = [("user" if m.get("role") == "user" else "assistant", message_text(m.get("content")))
                  for m in history[-_HISTORY_TURNS:]]
         return prompts.plan_prompt(question, turns, sources, self.llm.context_window, self.llm.max_tokens,
                                    self.llm.chars_per_token)

@@ -57,6 +57,8 @@ def evaluate_item(service, item: dict, top_k: int, retrieval_only: bool) -> dict
         row["answer"] = answer.answer
         row["cited"] = answer.cited
         row["error"] = answer.error
+        row["sources_sent"] = len(answer.sources)
+        row["source_chars"] = sum(len(s.text) for s in answer.sources)
     row["rank"] = first_hit_rank(sources, item) if answerable else None
     row["retrieved"] = [{"rank": s.n, "file": s.file, "page": s.page, "score": s.score} for s in sources]
     if answer is not None:
@@ -83,7 +85,9 @@ def run(dataset: Path, corpus: Path, top_k: int = 5, retrieval_only: bool = Fals
             index_s = index_corpus(service, corpus, log)
             rows = []
             for n, item in enumerate(items, start=1):
-                rows.append(evaluate_item(service, item, max(top_k, 5), retrieval_only))
+                # retrieval is scored on at least 5 sources (hit@5); answers get exactly --top-k, as in the app
+                rows.append(evaluate_item(service, item, max(top_k, 5) if retrieval_only else top_k,
+                                          retrieval_only))
                 log(f"[{n}/{len(items)}] {item['id']} rank={rows[-1]['rank']}"
                     + ("" if retrieval_only else f" correct={rows[-1]['correct']} abstained={rows[-1]['abstained']}"))
         finally:

@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible chat endpoint for injecting faults (the real servers are llama.cpp and vLLM):
 streams that end empty, stop without a finish reason, drop the connection mid-answer, or start late.
 
-`FaultLLM.mode` picks the behaviour of the next requests: ok, empty, no_finish, drop, slow, error500."""
+`FaultLLM.mode` picks the behaviour of the next requests: ok, empty, no_finish, drop, slow, error500; `answer`
+is what "ok" and "slow" stream (a hostile answer, say), and `cancelled` counts requests whose client went away."""
 from __future__ import annotations
 
 import asyncio
@@ -28,6 +29,8 @@ class FaultLLM:
         self.mode = "ok"
         self.delay_s = 2.0
         self.requests: list[dict] = []
+        self.answer = list(ANSWER)
+        self.cancelled = 0
         self.app = Starlette(routes=[Route("/v1/models", self.models), Route("/health", self.models),
                                      Route("/v1/chat/completions", self.chat, methods=["POST"])])
 
@@ -41,15 +44,21 @@ class FaultLLM:
         if mode == "error500":
             return JSONResponse({"error": {"message": "scripted failure"}}, status_code=500)
 
+        answer = list(self.answer)
+
         async def events():
-            if mode == "slow":
-                await asyncio.sleep(self.delay_s)
+            try:
+                if mode == "slow":
+                    await asyncio.sleep(self.delay_s)
+            except asyncio.CancelledError:
+                self.cancelled += 1
+                raise
             yield _chunk({"role": "assistant", "content": ""})
             if mode == "empty":
                 yield _chunk({}, "stop")
                 yield "data: [DONE]\n\n"
                 return
-            for i, piece in enumerate(ANSWER):
+            for i, piece in enumerate(answer):
                 yield _chunk({"content": piece})
                 await asyncio.sleep(0.02)
                 if mode == "drop" and i == 2:

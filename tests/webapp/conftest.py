@@ -1,43 +1,75 @@
-"""A real app server (uvicorn in a thread) around a real service: Qdrant local store on a temp dir, the packaged
-embedder, and the session's llama.cpp server."""
-import socket
-import threading
-import time
+"""Real app servers (uvicorn in a thread) around real services: Qdrant on a temp dir, the packaged embedder, and
+the session's llama.cpp server, or a scripted endpoint where a test injects faults or hostile answers; and a real
+browser (Debian's Chromium driven by Playwright)."""
+import shutil
 
-import httpx
 import pytest
-import uvicorn
+
+from tests.support.fault_llm import FaultLLM, MODEL
+from tests.support.servers import free_port, serve
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory, llama_server):
+def start_app(tmp, **overrides):
+    """An app server context around a fresh service built from `overrides`."""
     from app import create_app
     from config.settings import load_settings
     from rag.service import RagService
 
-    tmp = tmp_path_factory.mktemp("app")
-    settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="",
-                             llm_base_url=llama_server.base_url, llm_model=llama_server.alias, llm_max_tokens=48,
-                             llm_chars_per_token=llama_server.chars_per_token,
-                             top_k=3, port=_free_port())
+    settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", port=free_port(),
+                             **overrides)
     service = RagService(settings)
-    app = create_app(settings, service)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{settings.port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code in (200, 503):
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=15)
+    return service, serve(create_app(settings, service), port=settings.port)
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory, llama_server):
+    service, server = start_app(tmp_path_factory.mktemp("app"), llm_base_url=llama_server.base_url,
+                                llm_model=llama_server.alias, llm_max_tokens=48,
+                                llm_chars_per_token=llama_server.chars_per_token, top_k=3)
+    with server as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def fault_llm():
+    stub = FaultLLM()
+    with serve(stub.app, ready_path="/v1/models") as base:
+        stub.base_url = f"{base}/v1"
+        yield stub
+
+
+@pytest.fixture(scope="module")
+def stub_app(tmp_path_factory, fault_llm):
+    """The app over the scripted endpoint: answers are instant and scripted, retrieval and the UI are real."""
+    service, server = start_app(tmp_path_factory.mktemp("stub-app"), llm_base_url=fault_llm.base_url,
+                                llm_model=MODEL, top_k=3)
+    with server as base:
+        yield base, service, fault_llm
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if CHROMIUM is None:
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, tmp_path, request):
+    """A fresh browser context (its own local storage) and page; a screenshot is left in the test's temp dir."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    try:
+        page.screenshot(path=str(tmp_path / f"{request.node.name[:60]}.png"), full_page=True)
+    finally:
+        context.close()

@@ -10,6 +10,7 @@ import gradio as gr
 
 from rag.ingest.readers import supported_suffixes
 from rag.service import RagService
+from webapp.ui.safe_text import md_literal
 
 RESULT_COLUMNS = ["file", "status", "pages", "chunks", "seconds", "details"]
 DOC_COLUMNS = ["file", "type", "pages", "chunks", "size KB", "added"]
@@ -32,8 +33,14 @@ def build_documents(service: RagService, selector: gr.Dropdown):
     docs = gr.Dataframe(headers=DOC_COLUMNS, label="Documents in this space", interactive=False, wrap=True,
                         elem_id="documents-table")
     with gr.Row(equal_height=True):
-        doomed = gr.Textbox(label="Document to delete (file name as listed)", scale=4, elem_id="delete-doc-name")
-        delete = gr.Button("Delete document", variant="stop", scale=1, elem_id="delete-doc")
+        doomed = gr.Dropdown(label="Document to delete", choices=[], value=None, allow_custom_value=False,
+                             filterable=True, scale=4, elem_id="delete-doc-name")
+        ask_delete = gr.Button("Delete document…", variant="secondary", scale=1, elem_id="delete-doc")
+    with gr.Group(visible=False, elem_id="confirm-delete-doc") as confirm:
+        warning = gr.Markdown(elem_id="delete-doc-warning")
+        with gr.Row():
+            really = gr.Button("Yes, delete it", variant="stop", size="sm", elem_id="confirm-delete-doc-yes")
+            cancel = gr.Button("Cancel", size="sm", elem_id="confirm-delete-doc-no")
 
     def on_upload(paths: list[str] | None, space: str | None, progress=gr.Progress()):
         if not paths:
@@ -77,28 +84,42 @@ def build_documents(service: RagService, selector: gr.Dropdown):
             yield rows, f"Indexed {sum(r[1] in ('ok', 'skipped', 'failed') for r in rows)} of {len(paths)}", \
                 gr.update()
         if "error" in outcome:
-            yield rows, f"⚠️ {outcome['error']}", gr.update()
+            yield rows, f"⚠️ {md_literal(outcome['error'])}", gr.update()
             return
         counts = {k: sum(r.status == k for r in outcome["results"]) for k in ("ok", "skipped", "failed")}
         text = (f"**Done in {time.perf_counter() - started:.1f}s:** {counts['ok']} indexed, {counts['skipped']} "
                 f"unchanged or duplicate, {counts['failed']} failed.")
         yield rows, text, document_rows(service, space)
 
+    def listing(space: str | None):
+        rows = document_rows(service, space)
+        return rows, gr.update(choices=[r[0] for r in rows], value=None)
+
+    # one progress display, on the summary line: the tables update live and stay visible
     files.upload(on_upload, [files, selector], [results, summary, docs], api_name="upload",
-                 show_progress="minimal")
-    selector.change(lambda s: document_rows(service, s), [selector], [docs], api_name=False)
+                 show_progress="minimal", show_progress_on=[summary]).then(
+        listing, [selector], [docs, doomed], api_name=False)
+    selector.change(listing, [selector], [docs, doomed], api_name=False)
 
-    def on_delete(space: str | None, name: str):
-        name = (name or "").strip()
-        if not space or not name:
-            return gr.update(), "Pick a space and type a file name from the list.", name
-        removed = service.delete_document(space, name)
-        note = f"Deleted **{name}**." if removed else f"⚠️ No document named **{name}** in {space}."
-        return document_rows(service, space), note, "" if removed else name
+    def on_ask_delete(space: str | None, name: str | None):
+        doc = next((d for d in service.documents(space) if d.file_name == name), None) if space and name else None
+        if doc is None:
+            return gr.update(visible=False), "", "Pick a document from the list first."
+        return gr.update(visible=True), (f"Delete **{md_literal(doc.file_name)}** ({doc.chunks} chunks) from space "
+                                         f"**{md_literal(space)}**? It is removed from the index for everyone."), ""
 
-    delete.click(on_delete, [selector, doomed], [docs, summary, doomed], api_name="delete_document")
-    def on_pick(evt: gr.SelectData) -> str:  # clicking a row fills in its file name
-        return str(evt.row_value[0]) if evt.row_value else ""
+    def on_delete(space: str | None, name: str | None):
+        removed = service.delete_document(space, name) if space and name else 0
+        note = (f"Deleted **{md_literal(name or '')}**." if removed else
+                f"⚠️ No document named **{md_literal(name or '')}** in this space.")
+        return *listing(space), gr.update(visible=False), note
+
+    ask_delete.click(on_ask_delete, [selector, doomed], [confirm, warning, summary], api_name=False)
+    really.click(on_delete, [selector, doomed], [docs, doomed, confirm, summary], api_name="delete_document")
+    cancel.click(lambda: gr.update(visible=False), None, [confirm], api_name=False)
+
+    def on_pick(evt: gr.SelectData):  # clicking a row picks its document
+        return gr.update(value=str(evt.row_value[0])) if evt.row_value else gr.update()
 
     docs.select(on_pick, None, [doomed], api_name=False)
-    return docs
+    return docs, doomed

@@ -1,50 +1,71 @@
-"""Space selector: pick a space, create one, delete one."""
+"""Space selector: pick a space (only existing ones), create one, and delete one after a confirmation that says
+what will be lost."""
 from __future__ import annotations
 
 import gradio as gr
 
 from rag.service import RagService
-from rag.store import SpaceError
+from rag.store import SpaceError, SpaceExists
+from webapp.ui.safe_text import md_literal
 
 
 def space_names(service: RagService) -> list[str]:
     return [s.name for s in service.list_spaces()]
 
 
-def build_spaces(service: RagService, default_space: str = "demo"):
+def deletion_warning(service: RagService, space: str) -> str:
+    docs = service.documents(space)
+    chunks = sum(d.chunks for d in docs)
+    return (f"Delete space **{md_literal(space)}** with its {len(docs)} document(s) ({chunks} chunks)? "
+            f"The documents and their index are removed for everyone; this cannot be undone.")
+
+
+def build_spaces(service: RagService):
     """Render the space controls; returns the dropdown that every other panel reads."""
     with gr.Row(equal_height=True):
         names = space_names(service)
-        selector = gr.Dropdown(choices=names, value=names[0] if names else None, label="Space", scale=3,
-                               allow_custom_value=True, elem_id="space-selector")
-        new_name = gr.Textbox(label="New space", placeholder="e.g. Legal, Project X", scale=2,
+        selector = gr.Dropdown(choices=names, value=names[0] if names else None, label="Space", scale=4,
+                               allow_custom_value=False, filterable=True, elem_id="space-selector")
+        new_name = gr.Textbox(label="New space", placeholder="e.g. Legal, Project X", scale=3,
                               elem_id="new-space-name")
         create = gr.Button("Create space", scale=1, elem_id="create-space")
-        delete = gr.Button("Delete space", variant="stop", scale=1, elem_id="delete-space")
     notice = gr.Markdown(elem_id="space-notice")
+    with gr.Accordion("Manage this space", open=False, elem_id="manage-space"):
+        ask_delete = gr.Button("Delete this space…", variant="secondary", size="sm", elem_id="delete-space")
+        with gr.Group(visible=False, elem_id="confirm-delete-space") as confirm:
+            warning = gr.Markdown(elem_id="delete-space-warning")
+            with gr.Row():
+                really = gr.Button("Yes, delete the space", variant="stop", size="sm", elem_id="confirm-delete-space-yes")
+                cancel = gr.Button("Cancel", size="sm", elem_id="confirm-delete-space-no")
 
     def on_create(name: str):
         try:
             info = service.create_space(name)
+        except SpaceExists:
+            shown = (name or "").strip()
+            return gr.update(choices=space_names(service), value=shown), "", \
+                f"A space named **{md_literal(shown)}** already exists: it is selected now."
         except SpaceError as err:
-            return gr.update(), gr.update(), f"⚠️ {err}"
-        return gr.update(choices=space_names(service), value=info.name), "", f"Space **{info.name}** is ready."
+            return gr.update(), gr.update(), f"⚠️ {md_literal(str(err))}"
+        return gr.update(choices=space_names(service), value=info.name), "", \
+            f"Space **{md_literal(info.name)}** is created. Add documents on the Documents tab."
 
-    def on_delete(name: str | None):
-        if not name:
-            return gr.update(), "Pick a space first."
-        service.delete_space(name)
-        names = space_names(service)
-        return gr.update(choices=names, value=names[0] if names else None), f"Deleted space **{name}**."
+    def on_ask_delete(space: str | None):
+        if not space:
+            return gr.update(visible=False), "", "Pick a space first."
+        return gr.update(visible=True), deletion_warning(service, space), ""
 
-    def on_load():
+    def on_delete(space: str | None):
+        if space:
+            service.delete_space(space)
         names = space_names(service)
-        if not names:
-            service.create_space(default_space)
-            names = space_names(service)
-        return gr.update(choices=names, value=names[0])
+        note = f"Deleted space **{md_literal(space or '')}**." if space else ""
+        return gr.update(choices=names, value=names[0] if names else None), gr.update(visible=False), note
 
     create.click(on_create, [new_name], [selector, new_name, notice], api_name="create_space")
     new_name.submit(on_create, [new_name], [selector, new_name, notice], api_name=False)
-    delete.click(on_delete, [selector], [selector, notice], api_name="delete_space")
-    return selector, on_load
+    ask_delete.click(on_ask_delete, [selector], [confirm, warning, notice], api_name=False)
+    really.click(on_delete, [selector], [selector, confirm, notice], api_name="delete_space")
+    cancel.click(lambda: gr.update(visible=False), None, [confirm], api_name=False)
+    selector.change(lambda _: gr.update(visible=False), [selector], [confirm], api_name=False)
+    return selector

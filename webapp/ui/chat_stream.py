@@ -1,0 +1,135 @@
+"""The chat handler: streams one answer into the chat with a live status while it waits ("searching…", then
+"N sources found; the model is reading them… 12 s"), keeps whatever the user types meanwhile, and stores the
+answer with its sources in the browser."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import AsyncIterator
+
+import gradio as gr
+
+from rag.engine import citation_block, message_text
+from rag.prompts import detect_language
+from rag.service import RagService
+from rag.store import SpaceError
+from webapp.limits import check_ask_limits
+from webapp.ui import threads
+from webapp.ui.safe_text import answer_markdown, md_literal
+from webapp.ui.sources_view import fit_note, panel_html, to_stored
+
+TICK_S = 1.0
+
+STATUS = {
+    "ru": {"searching": "Ищу в документах…", "reading": "Найдено источников: {n}. {fit}Модель читает их… {s} с",
+           "no_space": "⚠️ Сначала создайте или выберите пространство.", "stopped": "(Остановлено.)",
+           "too_long": "⚠️ Вопрос не отправлен: {problem}. Сократите его."},
+    "en": {"searching": "Searching the documents…",
+           "reading": "Sources found: {n}. {fit}The model is reading them… {s} s",
+           "no_space": "⚠️ Create or pick a space first.", "stopped": "(Stopped.)",
+           "too_long": "⚠️ Not sent: {problem}. Please shorten it."},
+}
+
+
+async def with_ticks(events: AsyncIterator[dict], interval: float = TICK_S) -> AsyncIterator[dict | None]:
+    """The events of `events`, and None whenever `interval` passes without one (to refresh a clock). The source
+    is never cancelled by a tick, only when this generator is closed."""
+    iterator = events.__aiter__()
+    pending = asyncio.ensure_future(iterator.__anext__())
+    try:
+        while True:
+            done, _ = await asyncio.wait({pending}, timeout=interval)
+            if not done:
+                yield None
+                continue
+            try:
+                event = pending.result()
+            except StopAsyncIteration:
+                return
+            yield event
+            pending = asyncio.ensure_future(iterator.__anext__())
+    finally:
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+        await iterator.aclose()
+
+
+def engine_history(messages: list[dict], settings) -> list[dict]:
+    """The earlier messages the engine gets: the last MAX_HISTORY_MESSAGES, each cut to MAX_MESSAGE_CHARS."""
+    keep = messages[-settings.max_history_messages:] if settings.max_history_messages else []
+    return [{"role": m["role"], "content": message_text(m.get("content"))[:settings.max_message_chars]} for m in keep]
+
+
+def _buttons(streaming: bool) -> tuple:
+    return gr.update(interactive=not streaming), gr.update(visible=streaming)
+
+
+async def respond(service: RagService, message: str, history: list[dict], space: str | None, k: float, saved):
+    """Yields (chat, sources panel, question box, browser state, send button, stop button)."""
+    text = (message or "").strip()
+    keep = gr.update()
+    if not text:
+        yield keep, keep, keep, keep, *_buttons(False)
+        return
+    lang = detect_language(text)
+    words = STATUS[lang]
+    history = list(history or [])
+    prior_sources = (threads.thread_of(saved, space)[1] + [None] * len(history))[:len(history)]
+    problem = check_ask_limits(service.settings, text, [])
+    if not space or problem:
+        note = words["no_space"] if not space else words["too_long"].format(problem=problem)
+        yield history + [{"role": "user", "content": text}, {"role": "assistant", "content": note}], keep, keep, \
+            keep, *_buttons(False)
+        return
+    prior = engine_history(history, service.settings)
+    history += [{"role": "user", "content": text}, {"role": "assistant", "content": words["searching"]}]
+    yield history, keep, "", keep, *_buttons(True)   # the box is cleared once: what is typed next stays
+
+    started, answer_text, found, fit = time.monotonic(), "", None, ""
+    try:
+        async for event in with_ticks(service.astream(space, text, prior, int(k))):
+            if event is None or event["type"] == "sources":
+                if event is not None:
+                    found = event
+                    fit = fit_note(event["requested"], len(event["sources"]), event["found"],
+                                   event["context_window"], lang)
+                    panel = panel_html(to_stored(event["sources"], [], text), lang, fit)
+                if found is not None and not answer_text:
+                    history[-1] = {"role": "assistant", "content": words["reading"].format(
+                        n=len(found["sources"]), fit=f"{fit} " if fit else "", s=int(time.monotonic() - started))}
+                    yield history, panel if event is not None else keep, keep, keep, *_buttons(True)
+            elif event["type"] == "token":
+                answer_text += event["text"]
+                history[-1] = {"role": "assistant", "content": answer_markdown(answer_text)}
+                yield history, keep, keep, keep, *_buttons(True)
+            elif event["type"] == "done":
+                a = event["answer"]
+                content = answer_markdown(a.answer) + citation_block(a.sources, a.cited, a.language, md_literal) \
+                    if a.sources else answer_markdown(a.answer)
+                history[-1] = {"role": "assistant", "content": ("⚠️ " if a.error_code else "") + content}
+                stored = {"items": to_stored(a.sources, a.cited, text), "note": fit, "lang": lang}
+                saved = threads.save_thread(saved, space, history, prior_sources + [None, stored])
+                yield history, panel_html(stored["items"], lang, fit), keep, saved, *_buttons(False)
+    except SpaceError as err:
+        history[-1] = {"role": "assistant", "content": f"⚠️ {md_literal(str(err))}"}
+        yield history, keep, keep, keep, *_buttons(False)
+
+
+def stopped(history: list[dict], space: str | None, saved):
+    """After Stop: the partial answer stays, marked as stopped (a status line is replaced), and the buttons come
+    back."""
+    history = list(history or [])
+    if history and history[-1].get("role") == "assistant":
+        question = next((m for m in reversed(history) if m.get("role") == "user"), {})
+        lang = detect_language(message_text(question.get("content")))
+        partial = message_text(history[-1].get("content"))
+        if any(partial.startswith(w[key].split("{")[0]) for w in STATUS.values() for key in ("searching", "reading")):
+            partial = ""
+        history[-1] = {"role": "assistant", "content": f"{partial}\n\n{STATUS[lang]['stopped']}".strip()}
+    if space:
+        sources = threads.thread_of(saved, space)[1]
+        saved = threads.save_thread(saved, space, history, sources)
+    return history, saved, *_buttons(False)

@@ -1,0 +1,63 @@
+"""The sources panel: each source's file, page, heading and the part of it that best matches the question, as
+plain text (document text never renders as Markdown or HTML). Sources are stored with each answer in the browser,
+so any answer's sources can be shown again."""
+from __future__ import annotations
+
+from rag.engine import Source
+from rag.prompts import PAGE_WORD
+from rag.textproc import content_stems
+from webapp.ui.safe_text import html_text
+
+SNIPPET_CHARS = 400
+
+_LABELS = {
+    "ru": {"empty": "Источников пока нет. Задайте вопрос о документах этого пространства.", "cited": "цитируется",
+           "score": "оценка", "title": "Источники ответа"},
+    "en": {"empty": "No sources yet. Ask a question about the documents in this space.", "cited": "cited",
+           "score": "score", "title": "Sources of the answer"},
+}
+
+
+def best_snippet(text: str, question: str, chars: int = SNIPPET_CHARS) -> str:
+    """The part of a chunk that shares most words with the question, about `chars` long."""
+    flat = " ".join(text.split())
+    if len(flat) <= chars or not question:
+        return flat[:chars]
+    wanted = set(content_stems(question))
+    step = max(40, chars // 4)
+    starts = range(0, max(1, len(flat) - chars + step), step)
+    best = max(starts, key=lambda i: (len(wanted & set(content_stems(flat[i:i + chars]))), -i))
+    return ("…" if best else "") + flat[best:best + chars] + ("…" if best + chars < len(flat) else "")
+
+
+def to_stored(sources: list[Source], cited: list[int], question: str) -> list[dict]:
+    """What the browser keeps of each source: enough to show it again, not the whole chunk."""
+    return [{"n": s.n, "file": s.file, "page": s.page, "heading": s.heading, "score": s.score,
+             "snippet": best_snippet(s.text, question), "cited": s.n in cited} for s in sources]
+
+
+def fit_note(requested: int, fitted: int, found: int, context_window: int | None, lang: str) -> str:
+    """Why fewer sources than asked for are shown, or "" when all are."""
+    if fitted >= min(requested, found) or not context_window:
+        return ""
+    window = f"{context_window // 1024}k" if context_window % 1024 == 0 else str(context_window)
+    if lang == "ru":
+        return f"{fitted} из {min(requested, found)} источников поместились в контекст модели ({window} токенов)."
+    return f"{fitted} of {min(requested, found)} sources fit the model's {window}-token context."
+
+
+def panel_html(stored: list[dict] | None, lang: str = "en", note: str = "") -> str:
+    labels = _LABELS.get(lang, _LABELS["en"])
+    if not stored:
+        return f'<div class="qc-sources qc-empty">{html_text(note or labels["empty"])}</div>'
+    cards = []
+    for s in stored:
+        page = f", {PAGE_WORD.get(lang, 'p.')} {int(s['page'])}" if s.get("page") else ""
+        cited = f' <span class="qc-cited">· {labels["cited"]}</span>' if s.get("cited") else ""
+        heading = f'<div class="qc-heading">{html_text(s["heading"])}</div>' if s.get("heading") else ""
+        cards.append(f'<div class="qc-source" data-n="{int(s["n"])}"><div class="qc-source-title"><b>[{int(s["n"])}] '
+                     f'{html_text(s.get("file", ""))}{html_text(page)}</b>{cited}</div>{heading}'
+                     f'<div class="qc-score">{labels["score"]} {float(s.get("score") or 0):.3f}</div>'
+                     f'<blockquote class="qc-snippet">{html_text(s.get("snippet", ""))}</blockquote></div>')
+    head = f'<div class="qc-fit-note">{html_text(note)}</div>' if note else ""
+    return f'<div class="qc-sources">{head}{"".join(cards)}</div>'
