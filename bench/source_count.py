@@ -6,16 +6,30 @@ source counts, on the dev set, with the app's answer path (retrieval, translatio
 The corpus is indexed once (kept in --index-dir). For each question the counts run back to back, so a machine
 that gets busier or quieter during the run moves every count alike. Decoding is greedy, as in rag.eval. Prints
 a table, writes bench/results/source_count.json and .png. About 15 s per question and count on 2 cores with
-Qwen 0.5B; --quick takes 8 questions."""
+Qwen 0.5B; --quick takes 8 questions. llama.cpp's reuse of the previous prompt is defeated between runs, so no
+count gets another's prompt processing for free."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import tempfile
 from pathlib import Path
 
 from bench.common import SHARED, bar_chart, write_json
 from bench.llm_candidates import QUICK_IDS, summarize
+
+
+async def evict_prompt_cache(llm, tag: str) -> None:
+    """llama.cpp reuses the previous prompt's computed prefix: when two counts send the same sources, the second
+    would start almost at once. A one-token exchange in between leaves only the shared system prompt cached, as in
+    the app, where different questions follow each other."""
+    from llama_index.core.llms import ChatMessage
+
+    stream = llm.astream_chat([ChatMessage(role="user", content=f"Reply OK ({tag}).")])
+    async for _ in stream:
+        break
+    await stream.aclose()
 
 
 def run(ks: list[int], dataset: Path, corpus: Path, index_dir: Path, ids: set[str] | None,
@@ -33,6 +47,7 @@ def run(ks: list[int], dataset: Path, corpus: Path, index_dir: Path, ids: set[st
         index_corpus(service, corpus, lambda m: print(m, file=sys.stderr))
         for n, item in enumerate(items, start=1):
             for k in ks:
+                asyncio.run(evict_prompt_cache(service.llm, f"{item['id']}-{k}"))
                 row = evaluate_item(service, item, k, False)
                 rows[k].append(row)
                 print(f"[{n}/{len(items)}] {item['id']} k={k} sent={row['sources_sent']} "

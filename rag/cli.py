@@ -84,6 +84,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
+    """Print the streamed answer and its sources; exit 1 when no complete answer came (the reason on stderr)."""
     service = _service(need_llm=True)
     try:
         if args.json:
@@ -92,22 +93,25 @@ def cmd_ask(args) -> int:
                    "sources": [{"file": s.file, "page": s.page, "score": s.score, "text": s.text}
                                for s in answer.sources]}
             if answer.error:
-                out["error"] = answer.error
+                out.update(error=answer.error, error_code=answer.error_code)
             print(json.dumps(out, ensure_ascii=False, indent=1))
-            return 0
+            return 1 if answer.error_code else 0
 
-        async def stream() -> None:
+        async def stream() -> int:
+            from rag.engine import citation_block
+
             async for event in service.astream(args.space, args.question, top_k=args.top_k):
                 if event["type"] == "token":
                     print(event["text"], end="", flush=True)
+                elif event["type"] == "error":
+                    console.print(f"[red]{event['code']}: {event['detail']}[/red]")
                 elif event["type"] == "done":
-                    from rag.engine import citation_block
-
                     a = event["answer"]
                     print(citation_block(a.sources, a.cited, a.language))
+                    return 1 if a.error_code else 0
+            return 1
 
-        asyncio.run(stream())
-        return 0
+        return asyncio.run(stream())
     finally:
         service.close()
 

@@ -74,3 +74,28 @@ def service_factory(make_settings, llama_server):
     yield factory
     for service in made:
         service.close()
+
+
+@pytest.fixture(scope="module")
+def fault_llm():
+    """A scripted OpenAI-compatible endpoint for injecting faults (tests.support.fault_llm)."""
+    from tests.support.fault_llm import FaultLLM
+    from tests.support.servers import serve
+
+    stub = FaultLLM()
+    with serve(stub.app, ready_path="/v1/models") as base:
+        stub.base_url = f"{base}/v1"
+        yield stub
+
+
+def embedded_service(tmp: Path, **overrides):
+    """A RagService on embedded defaults (its own llama.cpp child process on the test model) with the first
+    protocols of the demo corpus in the space "demo"."""
+    from config.settings import load_settings
+    from rag.service import RagService
+
+    settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", llm_base_url="",
+                             local_llm_model=TEST_LLM, **{"top_k": 3, **overrides})
+    service = RagService(settings)
+    service.ingest_files("demo", [(p.name, p) for p in sorted(PROTOCOLS.glob("protocol_00*.txt"))])
+    return service

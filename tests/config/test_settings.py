@@ -59,3 +59,14 @@ def test_app_exits_with_the_message(monkeypatch, capsys):
     monkeypatch.setenv("PORT", "-1")
     assert app.main() == 2
     assert "PORT" in capsys.readouterr().err
+
+
+def test_a_bad_url_is_reported_without_echoing_its_credentials():
+    with pytest.raises(SettingsError) as err:
+        load_settings(env_file=None, llm_base_url="ftp://alice:s3cret@host/v1")
+    assert "LLM_BASE_URL" in str(err.value) and "s3cret" not in str(err.value)
+
+
+def test_request_limits_are_settings():
+    s = load_settings(env_file=None, max_question_chars=500, max_history_messages=4)
+    assert (s.max_question_chars, s.max_history_messages, s.max_message_chars) == (500, 4, 8000)

@@ -61,3 +61,17 @@ def test_missing_space_and_bad_setting_fail_cleanly(tmp_path):
     assert proc.returncode == 2 and "no space named 'nope'" in proc.stderr
     proc = run_cli(["spaces"], {**env, "TOP_K": "zero"}, check=False)
     assert proc.returncode == 2 and "TOP_K" in proc.stderr
+
+
+def test_ask_exits_1_when_no_complete_answer_came(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(PROTOCOLS / "protocol_001_audit_committee_meeting.txt", folder / "p1.txt")
+    env = {**os.environ, "QDRANT_PATH": str(tmp_path / "q"), "LLM_BASE_URL": "http://127.0.0.1:9/v1",
+           "LLM_MODEL": "x", "COLUMNS": "200"}
+    run_cli(["index", "--dir", str(folder), "--space", "demo"], env)
+    proc = run_cli(["ask", "--space", "demo", "Сколько уязвимостей?"], env, check=False)
+    assert proc.returncode == 1 and "llm_unavailable" in proc.stderr
+    assert "модель недоступна" in proc.stdout and "Источники:" in proc.stdout
+    proc = run_cli(["ask", "--space", "demo", "--json", "Сколько уязвимостей?"], env, check=False)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error_code"] == "llm_unavailable"

@@ -7,16 +7,12 @@ import time
 import pytest
 
 from tests.conftest import PROTOCOLS
-from tests.support.fault_llm import FaultLLM, MODEL
-from tests.support.servers import serve
+from tests.support.fault_llm import MODEL
 
 
 @pytest.fixture(scope="module")
-def fault():
-    stub = FaultLLM()
-    with serve(stub.app, ready_path="/v1/models") as base:
-        stub.base_url = f"{base}/v1"
-        yield stub
+def fault(fault_llm):
+    return fault_llm
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from llama_index.core.llms import ChatMessage
 
 from rag.llm import LLMIncomplete, LLMPool, LLMUnavailable
-from tests.support.fault_llm import FaultLLM, MODEL
-from tests.support.servers import free_port, serve
+from tests.support.fault_llm import MODEL
+from tests.support.servers import free_port
 
 QUESTION = [ChatMessage(role="user", content="Say hello in one short sentence.")]
 
@@ -19,11 +19,8 @@ async def collect(pool: LLMPool, messages=QUESTION) -> str:
 
 
 @pytest.fixture(scope="module")
-def fault():
-    stub = FaultLLM()
-    with serve(stub.app, ready_path="/v1/models") as base:
-        stub.base_url = f"{base}/v1"
-        yield stub
+def fault(fault_llm):
+    return fault_llm
 
 
 @pytest.mark.parametrize("mode", ["empty", "no_finish", "drop"])

@@ -6,19 +6,12 @@ import time
 
 import pytest
 
-from tests.conftest import PROTOCOLS, TEST_LLM
+from tests.conftest import TEST_LLM, embedded_service
 
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
-    from config.settings import load_settings
-    from rag.service import RagService
-
-    tmp = tmp_path_factory.mktemp("embedded")
-    settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", llm_base_url="",
-                             local_llm_model=TEST_LLM, llm_max_tokens=160, top_k=3)
-    service = RagService(settings)
-    service.ingest_files("demo", [(p.name, p) for p in sorted(PROTOCOLS.glob("protocol_00*.txt"))])
+    service = embedded_service(tmp_path_factory.mktemp("embedded"), llm_max_tokens=160)
     yield service
     service.close()
 

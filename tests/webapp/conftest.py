@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from tests.support.fault_llm import FaultLLM, MODEL
+from tests.support.fault_llm import MODEL
 from tests.support.servers import free_port, serve
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -32,14 +32,7 @@ def app_server(tmp_path_factory, llama_server):
                                 llm_chars_per_token=llama_server.chars_per_token, top_k=3)
     with server as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def fault_llm():
-    stub = FaultLLM()
-    with serve(stub.app, ready_path="/v1/models") as base:
-        stub.base_url = f"{base}/v1"
-        yield stub
+    service.close()
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +42,7 @@ def stub_app(tmp_path_factory, fault_llm):
                                 llm_model=MODEL, top_k=3)
     with server as base:
         yield base, service, fault_llm
+    service.close()
 
 
 @pytest.fixture(scope="session")

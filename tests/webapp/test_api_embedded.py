@@ -6,23 +6,18 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import PROTOCOLS, TEST_LLM
+from tests.conftest import embedded_service
 from tests.support.servers import serve
 
 
 @pytest.fixture(scope="module")
 def embedded_app(tmp_path_factory):
     from app import create_app
-    from config.settings import load_settings
-    from rag.service import RagService
 
-    tmp = tmp_path_factory.mktemp("embedded-app")
-    settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", llm_base_url="",
-                             local_llm_model=TEST_LLM, llm_max_tokens=200, top_k=3)
-    service = RagService(settings)
-    service.ingest_files("demo", [(p.name, p) for p in sorted(PROTOCOLS.glob("protocol_00*.txt"))])
-    with serve(create_app(settings, service)) as base:
+    service = embedded_service(tmp_path_factory.mktemp("embedded-app"), llm_max_tokens=200)
+    with serve(create_app(service.settings, service)) as base:
         yield base, service
+    service.close()
 
 
 def _ask_in_background(base: str, body: dict, out: dict) -> threading.Thread:

@@ -6,25 +6,18 @@ import httpx
 import pytest
 
 from tests.conftest import PROTOCOLS
-from tests.support.fault_llm import FaultLLM, MODEL
-from tests.support.servers import serve
+from tests.support.fault_llm import MODEL
+from tests.webapp.conftest import start_app
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
-    from app import create_app
-    from config.settings import load_settings
-    from rag.service import RagService
-
-    stub = FaultLLM()
-    with serve(stub.app, ready_path="/v1/models") as llm_base:
-        tmp = tmp_path_factory.mktemp("faults")
-        settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="",
-                                 llm_base_url=f"{llm_base}/v1", llm_model=MODEL, top_k=3)
-        service = RagService(settings)
-        service.ingest_files("demo", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
-        with serve(create_app(settings, service)) as base:
-            yield httpx.Client(base_url=base, timeout=60), stub
+def api(tmp_path_factory, fault_llm):
+    service, server = start_app(tmp_path_factory.mktemp("faults"), llm_base_url=fault_llm.base_url,
+                                llm_model=MODEL, top_k=3)
+    service.ingest_files("demo", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
+    with server as base:
+        yield httpx.Client(base_url=base, timeout=60), fault_llm
+    service.close()
 
 
 QUESTION = {"q": "Сколько критических уязвимостей выявил аудит?", "space_id": "demo"}

@@ -119,3 +119,16 @@ def test_fewer_sources_than_asked_says_why(tmp_path_factory, fault_llm, page):
         expect(note).to_contain_text(re.compile(r"\d из 5 источников поместились в контекст модели \(1k токенов\)"))
         assert page.locator("#sources-panel .qc-source").count() < 5
     service.close()
+
+
+def test_a_failed_answer_says_so_in_the_question_language_and_keeps_the_sources(chat_app, page):
+    base, _, llm = chat_app
+    llm.mode = "empty"
+    try:
+        page.goto(f"{base}/?space=чат", wait_until="networkidle")
+        ask(page, AUDIT)
+        expect(bot_messages(page).last).to_contain_text("Модель не закончила ответ", timeout=30_000)
+        expect(page.locator("#sources-panel .qc-source").first).to_contain_text("protocol_001")
+        expect(page.locator("#send")).to_be_enabled()
+    finally:
+        llm.mode = "ok"

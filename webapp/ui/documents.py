@@ -115,7 +115,7 @@ def build_documents(service: RagService, selector: gr.Dropdown):
         return *listing(space), gr.update(visible=False), note
 
     ask_delete.click(on_ask_delete, [selector, doomed], [confirm, warning, summary], api_name=False)
-    really.click(on_delete, [selector, doomed], [docs, doomed, confirm, summary], api_name="delete_document")
+    really.click(on_delete, [selector, doomed], [docs, doomed, confirm, summary], api_name=False)  # REST deletes
     cancel.click(lambda: gr.update(visible=False), None, [confirm], api_name=False)
 
     def on_pick(evt: gr.SelectData):  # clicking a row picks its document

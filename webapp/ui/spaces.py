@@ -65,7 +65,7 @@ def build_spaces(service: RagService):
     create.click(on_create, [new_name], [selector, new_name, notice], api_name="create_space")
     new_name.submit(on_create, [new_name], [selector, new_name, notice], api_name=False)
     ask_delete.click(on_ask_delete, [selector], [confirm, warning, notice], api_name=False)
-    really.click(on_delete, [selector], [selector, confirm, notice], api_name="delete_space")
+    really.click(on_delete, [selector], [selector, confirm, notice], api_name=False)  # REST deletes
     cancel.click(lambda: gr.update(visible=False), None, [confirm], api_name=False)
     selector.change(lambda _: gr.update(visible=False), [selector], [confirm], api_name=False)
     return selector
