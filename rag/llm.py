@@ -144,7 +144,7 @@ class LLMPool:
                 raise kind("LLM gave no answer: " + "; ".join(text for _, text in errors))
             index, endpoint = picked
             tried.add(index)
-            started, finish = False, None
+            started, has_text, finish = False, False, None
             stream = None
             try:
                 await self._ensure_model(endpoint)
@@ -152,11 +152,11 @@ class LLMPool:
                 async for chunk in stream:
                     finish = _finish_reason(chunk.raw) or finish
                     if chunk.delta:
-                        started = True
+                        started, has_text = True, has_text or bool(chunk.delta.strip())
                         endpoint.last_token = time.monotonic()
                         yield chunk.delta
-                if not started or finish is None:
-                    what = "an empty reply" if not started else "a reply that stopped without a finish reason"
+                if not has_text or finish is None:
+                    what = "an empty reply" if not has_text else "a reply that stopped without a finish reason"
                     raise LLMIncomplete(f"{what} (incomplete)")
                 self._release(endpoint)
                 return

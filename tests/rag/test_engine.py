@@ -99,3 +99,17 @@ def test_excerpts_keep_their_numbers_with_the_best_nearest_the_question():
     message = prompts.user_message("Какой срок?", sources, "ru")
     assert message.index("[3] (f3.txt)") < message.index("[2] (f2.txt)") < message.index("[1] (f1.txt)")
     assert message.index("text 1") < message.index("Вопрос: Какой срок?")
+
+
+def test_the_prompt_plan_fits_the_context_whatever_the_input():
+    """A maximal question and history are cut to bounded shares of the context, and at least part of the best
+    source is always sent: the model is never asked more than its context holds."""
+    from rag import prompts
+
+    for question_chars, history_chars in ((20, 0), (8000, 0), (8000, 100_000), (300_000, 1_000_000)):
+        sources = [Source(n=i, file=f"f{i}.txt", page=None, score=1.0, text="слово " * 400) for i in (1, 2, 3, 4, 5)]
+        history = [("user" if i % 2 == 0 else "assistant", "x" * (history_chars // 50)) for i in range(50)]
+        plan = prompts.plan_prompt("вопрос " * (question_chars // 7), history, sources, 4096, 512, 2.0)
+        sent = len(plan.question) + sum(len(t) for _, t in plan.history) + sum(len(s.text) + 80 for s in plan.sources)
+        assert sent <= (4096 - 512 - 250) * 2.0 + 400
+        assert plan.sources and plan.sources[0].n == 1 and plan.dropped == 5 - len(plan.sources)

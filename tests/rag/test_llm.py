@@ -23,7 +23,7 @@ def fault(fault_llm):
     return fault_llm
 
 
-@pytest.mark.parametrize("mode", ["empty", "no_finish", "drop"])
+@pytest.mark.parametrize("mode", ["empty", "blank", "no_finish", "drop"])
 def test_an_empty_or_unfinished_stream_is_an_error(fault, mode):
     fault.mode = mode
     pool = LLMPool([fault.base_url], MODEL)
@@ -92,3 +92,28 @@ def test_credentials_in_the_url_never_leak(caplog):
     shown = f"{err.value} {report} {caplog.text}"
     assert "s3cret-pw" not in shown and "alice" not in shown and "sk-secret-key-123" not in shown
     assert "***@127.0.0.1" in report[0]["url"]
+
+
+def test_stopping_a_stream_stops_the_server_generating(llama_server):
+    """Stop in the UI cancels the task reading the stream: the HTTP response must close, so llama.cpp (which
+    queues requests, one at a time) stops at its next token instead of finishing the answer for nobody."""
+    pool = LLMPool([llama_server.base_url], llama_server.alias, max_tokens=400)
+    long = [ChatMessage(role="user", content="Write a very long story about a lighthouse keeper.")]
+    before = llama_server.log_path.read_text(errors="replace").count("Disconnected from client")
+
+    async def run():
+        async def read():
+            async for _ in pool.astream_chat(long):
+                pass
+        task = asyncio.create_task(read())
+        while not pool.endpoints[0].last_token:
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(1.0)
+
+    asyncio.run(run())
+    assert pool.endpoints[0].in_flight == 0
+    log = llama_server.log_path.read_text(errors="replace")
+    assert log.count("Disconnected from client") == before + 1, log[-1500:]

@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible chat endpoint for injecting faults (the real servers are llama.cpp and vLLM):
 streams that end empty, stop without a finish reason, drop the connection mid-answer, or start late.
 
-`FaultLLM.mode` picks the behaviour of the next requests: ok, empty, no_finish, drop, slow, error500; `answer`
+`FaultLLM.mode` picks the behaviour of the next requests: ok, empty, blank (whitespace only), no_finish, drop,
+slow, error500; `answer`
 is what "ok" and "slow" stream (a hostile answer, say), and `cancelled` counts requests whose client went away."""
 from __future__ import annotations
 
@@ -54,7 +55,9 @@ class FaultLLM:
                 self.cancelled += 1
                 raise
             yield _chunk({"role": "assistant", "content": ""})
-            if mode == "empty":
+            if mode in ("empty", "blank"):
+                if mode == "blank":
+                    yield _chunk({"content": " \n "})
                 yield _chunk({}, "stop")
                 yield "data: [DONE]\n\n"
                 return

@@ -16,6 +16,7 @@ HR = "Какая текучесть кадров за первый кварта�
 @pytest.fixture(scope="module")
 def chat_app(stub_app):
     base, service, llm = stub_app
+    service.create_space("аа первое")          # sorts first: a reload must still open the space used last
     service.create_space("чат")
     service.ingest_files("чат", [(p.name, p) for p in (PROTOCOLS / "protocol_001_audit_committee_meeting.txt",
                                                        PROTOCOLS / "protocol_007_hr_committee.txt")])
