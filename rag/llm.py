@@ -144,19 +144,22 @@ class LLMPool:
                 raise kind("LLM gave no answer: " + "; ".join(text for _, text in errors))
             index, endpoint = picked
             tried.add(index)
-            started, has_text, finish = False, False, None
+            started, has_text, finish, chunks = False, False, None, 0
             stream = None
             try:
                 await self._ensure_model(endpoint)
                 stream = await endpoint.llm.astream_chat(messages, **options)
                 async for chunk in stream:
+                    chunks += 1
                     finish = _finish_reason(chunk.raw) or finish
                     if chunk.delta:
                         started, has_text = True, has_text or bool(chunk.delta.strip())
                         endpoint.last_token = time.monotonic()
                         yield chunk.delta
                 if not has_text or finish is None:
-                    what = "an empty reply" if not has_text else "a reply that stopped without a finish reason"
+                    what = ("a stream that ended before any data (llama.cpp does this when the prompt is longer "
+                            "than its context: check LLM_CONTEXT_WINDOW and LLM_CHARS_PER_TOKEN)" if not chunks else
+                            "an empty reply" if not has_text else "a reply that stopped without a finish reason")
                     raise LLMIncomplete(f"{what} (incomplete)")
                 self._release(endpoint)
                 return

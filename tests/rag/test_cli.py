@@ -24,7 +24,8 @@ def test_index_ask_spaces_docs_delete(tmp_path, llama_server):
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
     (folder / "setup.exe").write_bytes(b"MZ")
     env = {**os.environ, "QDRANT_PATH": str(tmp_path / "qdrant"), "LLM_BASE_URL": llama_server.base_url,
-           "LLM_MODEL": llama_server.alias, "LLM_MAX_TOKENS": "32", "COLUMNS": "200"}
+           "LLM_MODEL": llama_server.alias, "LLM_MAX_TOKENS": "32", "COLUMNS": "200",
+           "LLM_CHARS_PER_TOKEN": str(llama_server.chars_per_token)}
 
     indexed = run_cli(["index", "--dir", str(folder), "--space", "demo", "--json"], env)
     summary = json.loads(indexed.stdout)
