@@ -94,6 +94,20 @@ class LLMPool:
                              is_function_calling_model=False, context_window=context_window, max_tokens=max_tokens,
                              temperature=temperature, timeout=timeout, max_retries=0, reuse_client=True)
             self.endpoints.append(Endpoint(base_url=url, model=model, llm=llm))
+        for endpoint in self.endpoints:
+            if not endpoint.model:
+                self._discover_now(endpoint)
+
+    def _discover_now(self, endpoint: Endpoint) -> None:
+        """At start, ask an endpoint that is up for its model; one that is down is asked when it first answers."""
+        try:
+            resp = httpx.get(f"{endpoint.base_url}/models", headers={"Authorization": f"Bearer {self.api_key}"},
+                             timeout=5.0)
+            resp.raise_for_status()
+            endpoint.model = endpoint.llm.model = str(resp.json()["data"][0]["id"])
+        except Exception as err:
+            log.warning("LLM endpoint %s did not list its models at start (%s); asking again when it answers",
+                        endpoint.shown_url, redact_text(f"{type(err).__name__}: {err}"))
 
     @property
     def model(self) -> str:

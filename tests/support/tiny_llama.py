@@ -1,7 +1,8 @@
 """Build a tiny random Llama checkpoint (with a locally trained BPE tokenizer) that vLLM can serve on CPU.
 
 Runs in the vLLM venv (it needs transformers + tokenizers): `python tests/support/tiny_llama.py OUT_DIR`.
-Nothing is downloaded: the tokenizer is trained here on a few lines of Russian and English text.
+Nothing is downloaded: the tokenizer, and then briefly the model, are trained here on a few lines of Russian and
+English text, so the model writes words (greedy decoding of random weights gives whitespace and byte fragments).
 """
 import sys
 from pathlib import Path
@@ -39,7 +40,25 @@ def build(out: Path) -> None:
                       intermediate_size=256, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
                       max_position_embeddings=16384, bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id,
                       pad_token_id=fast.pad_token_id, tie_word_embeddings=True)
-    LlamaForCausalLM(cfg).to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
+    model = LlamaForCausalLM(cfg)
+    train(model, fast)
+    model.to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
+
+
+def train(model, tokenizer, steps: int = 150) -> None:
+    """A few seconds of training on TEXT, so that greedy decoding writes words of it (a random model writes byte
+    fragments and whitespace, which the app rightly treats as an empty reply)."""
+    import torch
+
+    ids = tokenizer("\n".join(TEXT[:4]) + "\n", return_tensors="pt")["input_ids"].repeat(4, 1)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(steps):
+        loss = model(input_ids=ids, labels=ids).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
 
 
 if __name__ == "__main__":
