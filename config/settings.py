@@ -95,7 +95,8 @@ class Settings(BaseSettings):
     chunk_size: int = Field(0, ge=0, description="tokens per chunk; 0 = sized to the embedder's limit")
     chunk_overlap: int = Field(48, ge=0)
     max_file_mb: float = Field(100.0, gt=0)
-    top_k: int = Field(5, ge=1, le=50)
+    top_k: int = Field(0, ge=0, le=50, description="sources per answer; 0 = by the model's context: 3 up to a "
+                                                   "4k-token context, else 5")
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = Field(
         "hybrid", description="hybrid = dense + sparse (BM25, stemmed) fused by RRF in Qdrant")
     retrieval_candidates: int = Field(40, ge=1, le=1000, description="chunks each search branch prefetches")

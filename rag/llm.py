@@ -212,7 +212,7 @@ class LLMPool:
         except httpx.TimeoutException as err:
             busy = endpoint.in_flight > 0
             report.update(state="busy" if busy else "down",
-                          error=f"no reply to the health probe within {self.health_timeout:.0f}s"
+                          error="no timely reply to the health probe"
                                 + (f" while {endpoint.in_flight} answer(s) are being generated" if busy else
                                    f" ({type(err).__name__})"))
         except Exception as err:

@@ -146,9 +146,11 @@ class LocalLLMServer:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    async def probe(self, timeout: float = 2.0) -> dict:
+    async def probe(self, timeout: float = 0.5) -> dict:
         """Health without waiting on the model lock (every /v1 route takes it, so a probe there would queue
-        behind a long answer): the child process is running and its HTTP server answers GET /docs."""
+        behind a long answer): the child process is running and its HTTP server answers GET /docs. While it
+        computes on every core its HTTP loop can take a while: a timeout then means busy if answers are in flight
+        (the pool decides), so /health itself never waits long."""
         if not self.alive():
             code = self.process.returncode if self.process is not None else None
             return {"state": "down", "error": f"the embedded LLM process is not running (exit code {code})"}

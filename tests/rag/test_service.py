@@ -70,3 +70,11 @@ def test_health_is_down_when_the_embedded_process_dies(tmp_path):
         assert "not running" in report["llm"]["endpoints"][0]["error"]
     finally:
         service.close()
+
+
+def test_sources_per_answer_follow_the_model_context(service_factory, tmp_path):
+    """TOP_K=0 (the default): 3 sources for a 4k-token context (bench.source_count: same accuracy as 5 on the dev
+    set, a shorter wait), 5 for larger ones; an explicit TOP_K wins."""
+    for n, (top_k, window, expected) in enumerate([(0, 4096, 3), (0, 8192, 5), (7, 4096, 7)]):
+        service = service_factory(top_k=top_k, llm_context_window=window, qdrant_path=str(tmp_path / f"q{n}"))
+        assert service.top_k == expected

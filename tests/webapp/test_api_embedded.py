@@ -54,6 +54,7 @@ def test_a_maximal_legal_request_leaves_health_and_spaces_responsive(embedded_ap
     assert len(probes) >= 4
     slow = [p for p in probes if p[2] >= 1.0 or p[1] != 200]
     assert not slow, f"routes stalled or failed while the request ran: {slow}"
+    print(f"maximal request: {len(probes)} probes of /health and /spaces, slowest {max(p[2] for p in probes):.3f}s")
 
 
 def test_health_is_200_during_generation_and_503_when_the_llm_dies(embedded_app):
@@ -65,6 +66,7 @@ def test_health_is_200_during_generation_and_503_when_the_llm_dies(embedded_app)
     probes = _probe_while(thread, base, ("/health",))
     assert out["response"].status_code == 200 and out["response"].json()["answer"]
     assert probes and all(status == 200 for _, status, _ in probes), probes
+    print(f"health during generation: {len(probes)} probes, all 200, slowest {max(p[2] for p in probes):.3f}s")
     service.local_llm.process.kill()
     service.local_llm.process.wait(timeout=10)
     resp = httpx.get(f"{base}/health", timeout=30)

@@ -28,7 +28,7 @@ def build_ui(service: RagService) -> gr.Blocks:
         selector = build_spaces(service)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                chatbot, sources, state = build_chat(service, selector, service.settings.top_k)
+                chatbot, sources, state = build_chat(service, selector, service.top_k)
             with gr.Tab("Documents", id="documents"):
                 docs, doomed = build_documents(service, selector)
             with gr.Tab("Status", id="status"):
