@@ -38,7 +38,7 @@ def test_dotenv_file_is_read(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("var,value", [("LLM_BASE_URL", "localhost:8001"), ("PORT", "eighty"),
-                                       ("VLLM_GPU_MEMORY_UTILIZATION", "1.5"), ("TOP_K", "0"),
+                                       ("VLLM_GPU_MEMORY_UTILIZATION", "1.5"), ("TOP_K", "-1"),
                                        ("VLLM_QUANTIZATION", "int3"), ("QDRANT_URL", "qdrant")])
 def test_a_bad_setting_fails_naming_the_variable(monkeypatch, var, value):
     monkeypatch.setenv(var, value)
