@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import SHARED, bar_chart, write_json
-from rag.eval import load_dataset, run
+from rag.eval.harness import load_dataset, run
 
 METRICS = ("hit@1", "hit@5", "mrr")
 

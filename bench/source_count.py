@@ -35,7 +35,7 @@ async def evict_prompt_cache(llm, tag: str) -> None:
 def run(ks: list[int], dataset: Path, corpus: Path, index_dir: Path, ids: set[str] | None,
         overrides: dict) -> dict[int, list[dict]]:
     from config.settings import load_settings
-    from rag.eval import evaluate_item, index_corpus, load_dataset
+    from rag.eval.harness import evaluate_item, index_corpus, load_dataset
     from rag.service import RagService
 
     items = [i for i in load_dataset(dataset) if not ids or i["id"] in ids]

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
 
     # --- embedded llama.cpp server (used when LLM_BASE_URL is empty) -----------------------------
     local_llm_model: str = Field("qwen2.5-coder-0.5b",
-                                 description="packaged model alias (see rag.local_llm) or a .gguf path")
+                                 description="packaged model alias (see rag.llm.local_server) or a .gguf path")
     local_llm_threads: int = Field(1, ge=1, le=256)
     local_llm_ctx: int = Field(4096, ge=512)
     local_llm_start_timeout_s: float = Field(120.0, gt=0)

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from config.settings import SettingsError, load_settings
 from rag.ingest.readers import supported_suffixes
-from rag.store import SpaceError
+from rag.store.qdrant_store import SpaceError
 
 console = Console(stderr=True)
 
@@ -98,7 +98,7 @@ def cmd_ask(args) -> int:
             return 1 if answer.error_code else 0
 
         async def stream() -> int:
-            from rag.engine import citation_block
+            from rag.answer.chat_engine import citation_block
 
             async for event in service.astream(args.space, args.question, top_k=args.top_k):
                 if event["type"] == "token":

@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import AsyncIterator, Iterable
 
 from config.settings import Settings
-from rag.embeddings import build_embedder
-from rag.engine import Answer, Engine
-from rag.rerank import build_reranker
-from rag.retrieve import RetrievalOptions, Retriever
+from rag.embedding.dense import build_embedder
+from rag.answer.chat_engine import Answer, Engine
+from rag.retrieval.rerank import build_reranker
+from rag.retrieval.hybrid import RetrievalOptions, Retriever
 from rag.ingest.pipeline import IngestResult, Ingestor, Progress
-from rag.llm import LLMPool
-from rag.local_llm import LocalLLMServer
-from rag.redact import redact_text, redact_url
-from rag.store import DocRecord, SpaceExists, SpaceInfo, SpaceMismatch, SpaceNotFound, Store
+from rag.llm.pool import LLMPool
+from rag.llm.local_server import LocalLLMServer
+from rag.text.redact import redact_text, redact_url
+from rag.store.qdrant_store import DocRecord, SpaceExists, SpaceInfo, SpaceMismatch, SpaceNotFound, Store
 
 log = logging.getLogger(__name__)
 

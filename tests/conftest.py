@@ -36,7 +36,7 @@ def sdists() -> Path:
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory):
     """A real llama.cpp OpenAI-compatible server on a packaged model, for the whole session."""
-    from rag.local_llm import LocalLLMServer
+    from rag.llm.local_server import LocalLLMServer
 
     server = LocalLLMServer(TEST_LLM, cache_dir=tmp_path_factory.mktemp("models"), threads=1, n_ctx=4096)
     server.start(timeout=120)

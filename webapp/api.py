@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from config.settings import Settings
 from rag.service import RagService
-from rag.store import SpaceError, SpaceExists, SpaceMismatch, SpaceNotFound
+from rag.store.qdrant_store import SpaceError, SpaceExists, SpaceMismatch, SpaceNotFound
 from webapp.limits import check_ask_limits
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from rag.store import DocRecord
+from rag.store.qdrant_store import DocRecord
 
 
 class Catalog:

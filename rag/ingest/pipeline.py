@@ -19,15 +19,15 @@ from typing import Callable, Iterable, Iterator
 
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-from rag import sparse
-from rag.embeddings import _SyncEmbedding
+from rag.embedding import sparse
+from rag.embedding.dense import _SyncEmbedding
 from rag.ingest.catalog import Catalog
 from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunk, Chunker, document_title, embed_text, sparse_text
 from rag.ingest.errors import UnreadableFile
 from rag.ingest.naming import clean_file_name, looks_like_garbage
 from rag.ingest.readers import read_sections
-from rag.prompts import detect_language
-from rag.store import DocRecord, Store
+from rag.text.language import detect_language
+from rag.store.qdrant_store import DocRecord, Store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, dict], None]

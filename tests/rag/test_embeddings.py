@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
-from rag.embeddings import build_embedder
+from rag.embedding.dense import build_embedder
 
 
 def cos(a, b) -> float:

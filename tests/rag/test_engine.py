@@ -1,7 +1,7 @@
 """Full path with a real llama.cpp OpenAI server: upload -> ask -> streamed answer with citations."""
 import asyncio
 
-from rag.engine import cited_numbers, citation_block, retrieval_query, Source
+from rag.answer.chat_engine import cited_numbers, citation_block, retrieval_query, Source
 
 
 def collect(service, space, question, history=None, top_k=None):
@@ -84,7 +84,7 @@ def test_citation_numbers_are_parsed_and_mapped():
 
 
 def test_uncited_answer_is_attributed_to_its_best_source():
-    from rag.engine import supporting_source
+    from rag.answer.chat_engine import supporting_source
 
     sources = [Source(1, "p2.txt", None, 0.9, "Уязвимость: SQL-инъекция в модуле поиска клиентов."),
                Source(2, "p1.txt", None, 0.8, "Выявлены 3 критических уязвимости в системе обработки платежей.")]
@@ -93,7 +93,7 @@ def test_uncited_answer_is_attributed_to_its_best_source():
 
 
 def test_excerpts_keep_their_numbers_with_the_best_nearest_the_question():
-    from rag import prompts
+    from rag.answer import prompts
 
     sources = [Source(n=i, file=f"f{i}.txt", page=None, score=1.0 / i, text=f"text {i}") for i in (1, 2, 3)]
     message = prompts.user_message("Какой срок?", sources, "ru")
@@ -104,7 +104,7 @@ def test_excerpts_keep_their_numbers_with_the_best_nearest_the_question():
 def test_the_prompt_plan_fits_the_context_whatever_the_input():
     """A maximal question and history are cut to bounded shares of the context, and at least part of the best
     source is always sent: the model is never asked more than its context holds."""
-    from rag import prompts
+    from rag.answer import prompts
 
     for question_chars, history_chars in ((20, 0), (8000, 0), (8000, 100_000), (300_000, 1_000_000)):
         sources = [Source(n=i, file=f"f{i}.txt", page=None, score=1.0, text="слово " * 400) for i in (1, 2, 3, 4, 5)]

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from rag.eval import run
-from rag.eval_metrics import abstains, answer_correct, is_hit, language_of, numbers, report
+from rag.eval.harness import run
+from rag.eval.metrics import abstains, answer_correct, is_hit, language_of, numbers, report
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "eval"

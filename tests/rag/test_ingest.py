@@ -6,7 +6,7 @@ import pytest
 from rag.ingest.naming import clean_file_name, looks_like_garbage
 from rag.ingest.pipeline import Ingestor
 from rag.ingest.readers import UnreadableFile, read_sections
-from rag.store import Store
+from rag.store.qdrant_store import Store
 
 
 def chunks_of(store: Store, space: str) -> list[dict]:

@@ -9,8 +9,8 @@ import time
 import pytest
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-from rag import sparse
-from rag.store import DocRecord, SpaceError
+from rag.embedding import sparse
+from rag.store.qdrant_store import DocRecord, SpaceError
 from tests.conftest import PROTOCOLS, ROOT
 
 

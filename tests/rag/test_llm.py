@@ -7,7 +7,7 @@ import logging
 import pytest
 from llama_index.core.llms import ChatMessage
 
-from rag.llm import LLMIncomplete, LLMPool, LLMUnavailable
+from rag.llm.pool import LLMIncomplete, LLMPool, LLMUnavailable
 from tests.support.fault_llm import MODEL
 from tests.support.servers import free_port
 
@@ -46,7 +46,7 @@ def test_failover_skips_an_endpoint_that_answers_empty(fault, llama_server):
 def test_model_name_is_learnt_when_the_endpoint_comes_up():
     """The endpoint is down when the pool is built and LLM_MODEL is unset: the first call after it comes up
     asks it for its model instead of sending 'default' (which a real vLLM refuses) for ever."""
-    from rag.local_llm import LocalLLMServer
+    from rag.llm.local_server import LocalLLMServer
     from tests.conftest import TEST_LLM
 
     port = free_port()

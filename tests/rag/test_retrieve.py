@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from rag.retrieve import RetrievalOptions, Retriever, diversify, fused_query
-from rag.rerank import LLMReranker, build_reranker
-from rag.sparse import query_vector
+from rag.retrieval.hybrid import RetrievalOptions, Retriever, diversify, fused_query
+from rag.retrieval.rerank import LLMReranker, build_reranker
+from rag.embedding.sparse import query_vector
 from tests.conftest import PROTOCOLS
 
 QUESTION = "Сколько критических уязвимостей выявил аудит?"
@@ -74,7 +74,7 @@ def test_diversity_caps_chunks_per_document():
 
 
 def test_question_in_another_language_is_also_searched_translated(space, llama_server):
-    from rag.llm import LLMPool
+    from rag.llm.pool import LLMPool
 
     engine = space.engine
     engine.llm = LLMPool([llama_server.base_url], llama_server.alias, max_tokens=48)
@@ -94,8 +94,8 @@ def test_translation_is_greedy_whatever_the_answer_temperature(llama_server):
     """The same question must search the same way: translation asks for temperature 0, whatever the answers use."""
     from llama_index.core.llms import ChatMessage
 
-    from rag.llm import LLMPool
-    from rag.translate import translate_query
+    from rag.llm.pool import LLMPool
+    from rag.answer.translate import translate_query
 
     hot = LLMPool([llama_server.base_url], llama_server.alias, max_tokens=24, temperature=1.5)
     ask = [ChatMessage(role="user", content="Name three colours of the rainbow.")]
@@ -132,8 +132,8 @@ def test_reranker_setting():
 def test_cross_encoder_rerank_slot_runs_a_real_model():
     # no cross-encoder ships offline: a BERT checkpoint loads as one (with an untrained head), which is enough to
     # run the whole path through LlamaIndex's SentenceTransformerRerank and sentence-transformers
-    from rag.embeddings import _gt_minilm_path
-    from rag.rerank import CrossEncoderReranker
+    from rag.embedding.dense import _gt_minilm_path
+    from rag.retrieval.rerank import CrossEncoderReranker
 
     reranker = build_reranker(_gt_minilm_path(), lambda: None)
     assert isinstance(reranker, CrossEncoderReranker)

@@ -1,5 +1,5 @@
 """Sparse (BM25-style) vectors: stemmed Russian and English terms, prefixes, transliterated names, saturation."""
-from rag import sparse
+from rag.embedding import sparse
 
 
 def test_terms_stem_both_languages_and_keep_numbers():

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.store import DocRecord, SpaceError, Store
+from rag.store.qdrant_store import DocRecord, SpaceError, Store
 
 
 def test_spaces_create_list_delete(tmp_path):

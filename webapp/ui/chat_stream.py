@@ -10,10 +10,10 @@ from typing import AsyncIterator
 
 import gradio as gr
 
-from rag.engine import citation_block, message_text
-from rag.prompts import detect_language
+from rag.answer.chat_engine import citation_block, message_text
+from rag.text.language import detect_language
 from rag.service import RagService
-from rag.store import SpaceError
+from rag.store.qdrant_store import SpaceError
 from webapp.limits import check_ask_limits
 from webapp.ui import threads
 from webapp.ui.safe_text import answer_markdown, md_literal

@@ -3,9 +3,9 @@ plain text (document text never renders as Markdown or HTML). Sources are stored
 so any answer's sources can be shown again."""
 from __future__ import annotations
 
-from rag.engine import Source
-from rag.prompts import PAGE_WORD
-from rag.textproc import content_stems
+from rag.answer.chat_engine import Source
+from rag.answer.prompts import PAGE_WORD
+from rag.text.stems import content_stems
 from webapp.ui.safe_text import html_text
 
 SNIPPET_CHARS = 400

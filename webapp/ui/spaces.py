@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from rag.service import RagService
-from rag.store import SpaceError, SpaceExists
+from rag.store.qdrant_store import SpaceError, SpaceExists
 from webapp.ui.safe_text import md_literal
 
 

@@ -21,8 +21,8 @@ from llama_index.core.schema import NodeWithScore
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from qdrant_client import models
 
-from rag import sparse
-from rag.store import DENSE, SPARSE, Store
+from rag.embedding import sparse
+from rag.store.qdrant_store import DENSE, SPARSE, Store
 
 log = logging.getLogger(__name__)
 

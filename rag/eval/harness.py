@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.eval_metrics import abstains, answer_correct, is_hit, language_of, report
+from rag.eval.metrics import abstains, answer_correct, is_hit, language_of, report
 
 SPACE = "eval"
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                  log=lambda msg: print(msg, file=sys.stderr))
     rows = result.pop("rows")
     if args.out:
-        from rag.eval_report import write_report
+        from rag.eval.report import write_report
 
         for path in write_report(args.out, result, rows):
             print(f"wrote {path}", file=sys.stderr)
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         keys = ("n", "hit@1", "hit@5", "mrr", "answer_accuracy", "abstention", "by_lang")
         print(json.dumps({k: result[k] for k in keys}, ensure_ascii=False))
     else:
-        from rag.eval_report import format_table
+        from rag.eval.report import format_table
 
         print(format_table(result))
     return 0

@@ -19,7 +19,7 @@ import openai
 from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
 
-from rag.redact import redact_text, redact_url
+from rag.text.redact import redact_text, redact_url
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rag import prompts, textproc
+from rag.answer import prompts
+from rag.text import stems as stemming
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CITATION = re.compile(r"\[\d{1,2}\]")
@@ -99,8 +100,8 @@ def key_words(gold: str) -> tuple[set[str], set[str]]:
     nums = numbers(main)
     if nums:
         return nums, set()
-    kept = " ".join(t for t in textproc.tokens(main) if t not in _LEGAL_FORMS)
-    return set(), {s for s in textproc.content_stems(kept) if not s[0].isdigit()}
+    kept = " ".join(t for t in stemming.tokens(main) if t not in _LEGAL_FORMS)
+    return set(), {s for s in stemming.content_stems(kept) if not s[0].isdigit()}
 
 
 def _stem_matches(key: str, stems: set[str]) -> bool:
@@ -114,7 +115,7 @@ def answer_correct(answer: str, gold: str) -> bool:
     if not nums and not stems:
         return False
     answer = _CITATION.sub(" ", answer or "")
-    answer_stems = set(textproc.content_stems(answer))
+    answer_stems = set(stemming.content_stems(answer))
     return nums <= numbers(answer) and all(_stem_matches(k, answer_stems) for k in stems)
 
 

@@ -11,10 +11,11 @@ from typing import AsyncIterator
 
 from llama_index.core.llms import ChatMessage, MessageRole
 
-from rag import prompts, textproc
-from rag.llm import LLMError, LLMPool, LLMUnavailable
-from rag.retrieve import Retriever
-from rag.translate import translate_query
+from rag.answer import prompts
+from rag.text import stems as stemming
+from rag.llm.pool import LLMError, LLMPool, LLMUnavailable
+from rag.retrieval.hybrid import Retriever
+from rag.answer.translate import translate_query
 
 log = logging.getLogger(__name__)
 _CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -103,11 +104,11 @@ def cited_numbers(answer: str, count: int) -> list[int]:
 def supporting_source(answer: str, question: str, sources: list[Source]) -> int | None:
     """When the model cites nothing, the source that best supports the answer: the one sharing most stems with
     the answer (double weight) and the question. None when nothing is shared."""
-    answer_stems = set(textproc.content_stems(answer))
-    question_stems = set(textproc.content_stems(question))
+    answer_stems = set(stemming.content_stems(answer))
+    question_stems = set(stemming.content_stems(question))
     best, best_score = None, 0.0
     for s in sources:
-        text_stems = set(textproc.content_stems(s.text))
+        text_stems = set(stemming.content_stems(s.text))
         score = 2 * len(answer_stems & text_stems) + len(question_stems & text_stems)
         if score > best_score:
             best, best_score = s.n, score
@@ -150,7 +151,7 @@ class Engine:
         timings: dict = {}
         if self.query_translation == "auto" and self.llm is not None:
             target = await asyncio.to_thread(self.space_language, space)
-            if target and target != prompts.detect_language(question):
+            if target and target != detect_language(question):
                 translated = await translate_query(self.llm, query, target)
                 timings["translate_ms"] = round((time.perf_counter() - started) * 1000, 1)
                 if translated:
@@ -199,7 +200,7 @@ class Engine:
         history = clean_history(history or [])
         question = clean_text(question)
         started = time.perf_counter()
-        lang = prompts.detect_language(question)
+        lang = detect_language(question)
         k = top_k or self.top_k
         try:
             found, timings = await self.find_sources(space, question, history, k)

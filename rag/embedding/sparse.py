@@ -17,7 +17,7 @@ from collections import Counter
 
 from qdrant_client import models
 
-from rag import textproc
+from rag.text import stems as stemming
 
 K1 = 1.2
 B = 0.75
@@ -37,19 +37,19 @@ def transliterate(word: str) -> str:
 def _word_terms(raw: str, token: str) -> list[str]:
     if token[0].isdigit():
         return [token]
-    terms = [textproc.stem(token)]
+    terms = [stemming.stem(token)]
     if len(token) > _PREFIX:
         terms.append("~" + token[:_PREFIX])
-    if raw[:1].isupper() and textproc.is_cyrillic(token):
+    if raw[:1].isupper() and stemming.is_cyrillic(token):
         latin = transliterate(token)
-        terms.append("~" + latin[:_PREFIX] if len(latin) > _PREFIX else textproc.stem(latin))
+        terms.append("~" + latin[:_PREFIX] if len(latin) > _PREFIX else stemming.stem(latin))
     return terms
 
 
 def terms(text: str) -> list[str]:
     out: list[str] = []
-    for raw, token in textproc.raw_tokens(text):
-        if token not in textproc.STOP_WORDS:
+    for raw, token in stemming.raw_tokens(text):
+        if token not in stemming.STOP_WORDS:
             out.extend(_word_terms(raw, token))
     return out
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from qdrant_client import QdrantClient, models
 
-from rag.edge_client import EdgeClient
+from rag.store.edge_client import EdgeClient
 
 REGISTRY = "qc_registry"
 DENSE = "text-dense"
