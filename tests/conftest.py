@@ -10,12 +10,8 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("QC_SHARED", ROOT.parent / "shared"))
-CORPUS = SHARED / "corpus" / "quadrate" / "docs"
-PROTOCOLS = CORPUS / "protocols"
-FIXTURES = ROOT / "tests" / ".fixtures"  # python-docx, python-pptx and ocrmypdf sdists (make fixtures)
-TEST_LLM = os.environ.get("QC_TEST_LLM", "smollm2-135m")  # the fastest packaged chat model
+from tests.support.models import TEST_LLM  # noqa: E402
+from tests.support.paths import CORPUS, FIXTURES  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -87,15 +83,3 @@ def fault_llm():
         stub.base_url = f"{base}/v1"
         yield stub
 
-
-def embedded_service(tmp: Path, **overrides):
-    """A RagService on embedded defaults (its own llama.cpp child process on the test model) with the first
-    protocols of the demo corpus in the space "demo"."""
-    from config.settings import load_settings
-    from rag.service import RagService
-
-    settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", llm_base_url="",
-                             local_llm_model=TEST_LLM, **{"top_k": 3, **overrides})
-    service = RagService(settings)
-    service.ingest_files("demo", [(p.name, p) for p in sorted(PROTOCOLS.glob("protocol_00*.txt"))])
-    return service

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 
-from tests.conftest import PROTOCOLS, ROOT
+from tests.support.paths import PROTOCOLS, ROOT
 
 
 def run_cli(args, env, check=True):

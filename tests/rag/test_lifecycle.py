@@ -11,7 +11,7 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from rag.embedding import sparse
 from rag.store.qdrant_store import DocRecord, SpaceError
-from tests.conftest import PROTOCOLS, ROOT
+from tests.support.paths import PROTOCOLS, ROOT
 
 
 def test_documents_being_written_are_invisible(make_settings):

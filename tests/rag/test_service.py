@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from tests.conftest import TEST_LLM, embedded_service
+from tests.support.models import TEST_LLM
+from tests.support.services import embedded_service
 
 
 @pytest.fixture(scope="module")

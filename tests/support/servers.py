@@ -1,7 +1,9 @@
-"""Run an ASGI app on a real uvicorn server in a thread, on a free loopback port."""
+"""Servers for tests: a free loopback port, waiting until a server answers, and an ASGI app run on a real uvicorn
+server in a thread."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from contextlib import contextmanager
@@ -17,6 +19,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_ready(url: str, timeout: float = 60.0, *, status: int | None = None, interval: float = 0.1,
+                     proc: subprocess.Popen | None = None) -> bool:
+    """Poll GET `url` until it answers (with `status`, if given). False if `timeout` passes first or `proc` (the
+    server's process, if any) exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            answer = httpx.get(url, timeout=5)
+            if status is None or answer.status_code == status:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval)
+    return False
+
+
 @contextmanager
 def serve(app, port: int | None = None, ready_path: str = "/health") -> Iterator[str]:
     """Yield the base URL once `ready_path` answers (any status); stop the server afterwards."""
@@ -25,13 +45,7 @@ def serve(app, port: int | None = None, ready_path: str = "/health") -> Iterator
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}{ready_path}", timeout=5)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    wait_until_ready(f"{base}{ready_path}")
     try:
         yield base
     finally:

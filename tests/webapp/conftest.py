@@ -1,28 +1,11 @@
 """Real app servers (uvicorn in a thread) around real services: Qdrant on a temp dir, the packaged embedder, and
 the session's llama.cpp server, or a scripted endpoint where a test injects faults or hostile answers; and a real
 browser (Debian's Chromium driven by Playwright)."""
-import shutil
-
 import pytest
 
+from tests.support.browser import CHROMIUM, CHROMIUM_FLAGS
 from tests.support.fault_llm import MODEL
-from tests.support.servers import free_port, serve
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
-
-def start_app(tmp, **overrides):
-    """An app server context around a fresh service built from `overrides`."""
-    from app import create_app
-    from config.settings import load_settings
-    from rag.service import RagService
-
-    settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", port=free_port(),
-                             **overrides)
-    service = RagService(settings)
-    return service, serve(create_app(settings, service), port=settings.port)
+from tests.support.services import start_app
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +35,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
 

@@ -3,7 +3,7 @@ import json
 
 import httpx
 
-from tests.conftest import PROTOCOLS
+from tests.support.paths import PROTOCOLS
 
 
 def test_health_reports_llm_store_and_embedder(app_server):

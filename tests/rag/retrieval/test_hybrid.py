@@ -8,7 +8,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 from rag.retrieval.hybrid import RetrievalOptions, Retriever, diversify, fused_query
 from rag.retrieval.rerank import LLMReranker, build_reranker
 from rag.embedding.sparse import query_vector
-from tests.conftest import PROTOCOLS
+from tests.support.paths import PROTOCOLS
 
 QUESTION = "Сколько критических уязвимостей выявил аудит?"
 

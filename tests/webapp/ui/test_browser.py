@@ -2,7 +2,7 @@
 the streamed answer with a citation, then delete the document after a confirmation."""
 from playwright.sync_api import expect
 
-from tests.conftest import PROTOCOLS
+from tests.support.paths import PROTOCOLS
 
 
 def test_drop_file_and_ask_in_russian(app_server, page):

@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PROTOCOLS
-from tests.webapp.conftest import start_app
+from tests.support.paths import PROTOCOLS
+from tests.support.services import start_app
 
 AUDIT = "Сколько критических уязвимостей выявил аудит?"
 HR = "Какая текучесть кадров за первый квартал?"

@@ -4,7 +4,7 @@ one progress display without covering the tables."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PROTOCOLS
+from tests.support.paths import PROTOCOLS
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The Gradio UI driven through gradio_client: upload, then a streamed chat."""
 from gradio_client import Client, handle_file
 
-from tests.conftest import PROTOCOLS
+from tests.support.paths import PROTOCOLS
 
 
 def test_upload_then_streamed_chat(app_server):
