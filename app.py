@@ -13,10 +13,10 @@ import gradio as gr  # noqa: E402
 import uvicorn  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
+from config.logs import configure_logging  # noqa: E402
 from config.settings import Settings, SettingsError, load_settings  # noqa: E402
-from rag.service import RagService  # noqa: E402
-from webapp.api import build_router  # noqa: E402
-from webapp.limits import install_request_guards  # noqa: E402
+from rag import RagService, build_service  # noqa: E402
+from webapp.api import install_api  # noqa: E402
 from webapp.ui import CSS, build_ui  # noqa: E402
 
 log = logging.getLogger("quadrate")
@@ -24,7 +24,7 @@ log = logging.getLogger("quadrate")
 
 def create_app(settings: Settings, service: RagService | None = None) -> FastAPI:
     """Build the whole app around a service (one is created from the settings when not given)."""
-    service = service or RagService(settings)
+    service = service or build_service(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -32,8 +32,7 @@ def create_app(settings: Settings, service: RagService | None = None) -> FastAPI
         service.close()
 
     app = FastAPI(title="Quadrate Chat", version="0.1.0", lifespan=lifespan)
-    install_request_guards(app, settings)
-    app.include_router(build_router(service))
+    install_api(app, service)
     app.state.service = service
     demo = build_ui(service)
     demo.queue(default_concurrency_limit=settings.chat_concurrency, max_size=None)
@@ -48,8 +47,7 @@ def main() -> int:
     except SettingsError as err:
         print(err, file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per LLM call and health probe is noise
+    configure_logging(settings)
     app = create_app(settings)
     print(f"Quadrate Chat on http://{settings.host}:{settings.port}/", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),

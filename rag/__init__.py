@@ -1,0 +1,31 @@
+"""Quadrate Chat's engine. This is its public surface: surfaces (the web UI, the HTTP APIs, the CLI) import from
+here and nowhere else in `rag` (an import-linter contract checks it).
+
+    from config.settings import load_settings
+    from rag import build_service
+
+    service = build_service(load_settings())
+    response = service.query_engine("demo").query("Сколько критических уязвимостей выявил аудит?")
+    print(response, [n.node.metadata["file_name"] for n in response.source_nodes])
+"""
+from rag.answer.history import message_text
+from rag.build import build_service
+from rag.ingest.readers import supported_suffixes
+from rag.errors import (ERRORS_BY_CODE, DocumentNotFound, EmbedderMismatch, InternalError, InvalidSpaceName,
+                        LLMError, LLMIncomplete, LLMUnavailable, RagError, SpaceError, SpaceExists, SpaceNotFound,
+                        StoreError, UnreadableFile)
+from rag.service import RagService, default_top_k
+from rag.text.language import detect_language
+from rag.text.stems import content_stems
+from rag.types import (Answer, AnswerDone, AnswerEvent, AnswerFailed, ChunksWritten, Document, FileDone,
+                       FileStarted, IngestEvent, IngestProgress, IngestResult, ReindexResult, Source, SourcesFound,
+                       Space, Token)
+
+__all__ = [
+    "ERRORS_BY_CODE", "Answer", "AnswerDone", "AnswerEvent", "AnswerFailed", "ChunksWritten", "Document",
+    "DocumentNotFound", "EmbedderMismatch", "FileDone", "FileStarted", "IngestEvent", "IngestProgress",
+    "IngestResult", "InternalError", "InvalidSpaceName", "LLMError", "LLMIncomplete", "LLMUnavailable", "RagError",
+    "RagService", "ReindexResult", "Source", "SourcesFound", "Space", "SpaceError", "SpaceExists", "SpaceNotFound",
+    "StoreError", "Token", "UnreadableFile", "build_service", "content_stems", "default_top_k", "detect_language",
+    "message_text", "supported_suffixes",
+]

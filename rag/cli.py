@@ -18,16 +18,15 @@ from rich.table import Table
 from tqdm import tqdm
 
 from config.settings import SettingsError, load_settings
-from rag.ingest.readers import supported_suffixes
-from rag.store.qdrant_store import SpaceError
+from rag import (AnswerDone, AnswerFailed, ChunksWritten, FileDone, IngestEvent, RagError, RagService, Token,
+                 build_service, supported_suffixes)
 
 console = Console(stderr=True)
+_SOURCES = {"ru": ("Источники", "стр."), "en": ("Sources", "p.")}   # the terminal's labels
 
 
-def _service(need_llm: bool):
-    from rag.service import RagService
-
-    return RagService(load_settings(), start_llm=need_llm)
+def _service(need_llm: bool) -> RagService:
+    return build_service(load_settings(), start_llm=need_llm)
 
 
 def collect_files(folder: Path) -> list[Path]:
@@ -50,12 +49,12 @@ def cmd_index(args) -> int:
     bar = tqdm(total=len(files), unit="file", desc=f"indexing into {args.space}", file=sys.stderr)
     chunks_total = 0
 
-    def progress(event: str, info: dict) -> None:
+    def progress(event: IngestEvent) -> None:
         nonlocal chunks_total
-        if event == "chunks":
-            chunks_total += info["added"]
-            bar.set_postfix(chunks=chunks_total, file=info["file"][-30:])
-        elif event == "result":
+        if isinstance(event, ChunksWritten):
+            chunks_total += event.added
+            bar.set_postfix(chunks=chunks_total, file=event.file[-30:])
+        elif isinstance(event, FileDone):
             bar.update(1)
 
     try:
@@ -79,7 +78,7 @@ def cmd_index(args) -> int:
                   f"{chunks_total} chunks; {elapsed:.1f}s")
     if args.json:
         print(json.dumps({"seconds": round(elapsed, 2), **counts, "chunks": chunks_total,
-                          "files": [r.__dict__ for r in results]}, ensure_ascii=False))
+                          "files": [r.model_dump(mode="json") for r in results]}, ensure_ascii=False))
     return 0
 
 
@@ -98,16 +97,17 @@ def cmd_ask(args) -> int:
             return 1 if answer.error_code else 0
 
         async def stream() -> int:
-            from rag.answer.chat_engine import citation_block
-
             async for event in service.astream(args.space, args.question, top_k=args.top_k):
-                if event["type"] == "token":
-                    print(event["text"], end="", flush=True)
-                elif event["type"] == "error":
-                    console.print(f"[red]{event['code']}: {event['detail']}[/red]")
-                elif event["type"] == "done":
-                    a = event["answer"]
-                    print(citation_block(a.sources, a.cited, a.language))
+                if isinstance(event, Token):
+                    print(event.text, end="", flush=True)
+                elif isinstance(event, AnswerFailed):
+                    console.print(f"[red]{event.code}: {event.detail}[/red]")
+                elif isinstance(event, AnswerDone):
+                    a = event.answer
+                    heading, page = _SOURCES[a.language]
+                    shown = [s for s in a.sources if s.n in a.cited] or a.sources
+                    lines = [f"[{s.n}] {s.file}" + (f", {page} {s.page}" if s.page else "") for s in shown]
+                    print(f"\n\n{heading}:\n" + "\n".join(lines) if lines else "")
                     return 1 if a.error_code else 0
             return 1
 
@@ -119,7 +119,7 @@ def cmd_ask(args) -> int:
 def cmd_spaces(args) -> int:
     service = _service(need_llm=False)
     try:
-        rows = [{"name": s.name, "documents": len(service.documents(s.name)), "chunks": service.store.count_chunks(
+        rows = [{"name": s.name, "documents": len(service.documents(s.name)), "chunks": service.count_chunks(
             s.name), "embed_model": s.embed_model} for s in service.list_spaces()]
     finally:
         service.close()
@@ -138,11 +138,11 @@ def cmd_docs(args) -> int:
     finally:
         service.close()
     table = Table(title=f"space {args.space!r}: {len(docs)} documents")
-    for column in ("name", "type", "pages", "chunks", "size", "added", "status"):
+    for column in ("name", "type", "pages", "chunks", "size", "added"):
         table.add_column(column)
     for d in docs:
         added = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.added))
-        table.add_row(d.file_name, d.file_type, str(d.pages or ""), str(d.chunks), _size(d.size), added, d.status)
+        table.add_row(d.name, d.file_type, str(d.pages or ""), str(d.chunks), _size(d.size), added)
     Console(width=200).print(table)
     return 0
 
@@ -155,15 +155,16 @@ def cmd_reindex(args) -> int:
     service = _service(need_llm=False)
     bar = tqdm(unit="chunk", desc=f"re-indexing {args.space}", file=sys.stderr)
 
-    def progress(event: str, info: dict) -> None:
-        bar.update(info["done"] - bar.n)
+    def progress(event: IngestEvent) -> None:
+        if isinstance(event, ChunksWritten):
+            bar.update(event.done - bar.n)
 
     try:
         report = service.reindex(args.space, progress)
     finally:
         bar.close()
         service.close()
-    print(json.dumps(report, ensure_ascii=False))
+    print(report.model_dump_json())
     return 0
 
 
@@ -174,7 +175,8 @@ def cmd_delete(args) -> int:
             n = service.delete_document(args.space, args.doc)
             print(f"deleted {n} document(s) named {args.doc!r}")
         else:
-            print("deleted" if service.delete_space(args.space) else "no such space")
+            service.delete_space(args.space)
+            print("deleted")
     finally:
         service.close()
     return 0
@@ -218,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         console.print(str(err))
         return 2
-    except SpaceError as err:
+    except RagError as err:
         console.print(f"[red]{err}[/red]")
         return 2
 

@@ -1,23 +1,29 @@
-"""The one facade the UI, the HTTP API and the CLI call: spaces, ingest (with progress), documents, ask (streamed),
-health. It owns the store, the embedder, the LLM pool and, on embedded defaults, the llama.cpp child process."""
+"""The one facade every surface calls (UI, REST, OpenAI route, CLI): spaces, documents, ingest with typed progress,
+answers as typed events through the space's LlamaIndex chat engine, and health. It takes public types and gives
+public types; `build_service` (rag/build.py) composes it."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import AsyncIterator, Iterable
 
 from config.settings import Settings
-from rag.embedding.dense import build_embedder
-from rag.answer.chat_engine import Answer, Engine
-from rag.retrieval.rerank import build_reranker
-from rag.retrieval.hybrid import RetrievalOptions, Retriever
-from rag.ingest.pipeline import IngestResult, Ingestor, Progress
-from rag.llm.pool import LLMPool
+from rag.answer.chat_engine import SpaceChatEngine
+from rag.answer.query_engine import SpaceQueryEngine
+from rag.answer.space_facts import SpaceFacts
+from rag.embedding.dense import _SyncEmbedding
+from rag.errors import DocumentNotFound, EmbedderMismatch, SpaceExists, SpaceNotFound
+from rag.ingest.pipeline import Ingestor
+from rag.ingest.readers import supported_suffixes
 from rag.llm.local_server import LocalLLMServer
+from rag.llm.pool import LLMPool
+from rag.retrieval.hybrid import HybridSearch
+from rag.retrieval.retriever import SpaceRetriever
+from rag.store.qdrant_store import DocRecord, SpaceInfo, Store
 from rag.text.redact import redact_text, redact_url
-from rag.store.qdrant_store import DocRecord, SpaceExists, SpaceInfo, SpaceMismatch, SpaceNotFound, Store
+from rag.types import (Answer, AnswerEvent, Document, IngestProgress, IngestResult, ReindexResult, Source, Space)
 
 log = logging.getLogger(__name__)
 
@@ -29,147 +35,166 @@ def default_top_k(context_window: int) -> int:
     return 3 if context_window <= 4096 else 5
 
 
+def _space(info: SpaceInfo) -> Space:
+    return Space(name=info.name, embed_model=info.embed_model, dim=info.dim, created=info.created)
+
+
+def _document(d: DocRecord) -> Document:
+    return Document(name=d.file_name, file_type=d.file_type, size=d.size, pages=d.pages, chunks=d.chunks,
+                    added=d.added, title=d.title, language=d.lang, notes=d.notes)
+
+
 class RagService:
-    def __init__(self, settings: Settings, start_llm: bool = True) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, *, store: Store, embedder: _SyncEmbedding, search: HybridSearch,
+                 ingestor: Ingestor, llm: LLMPool | None, local_llm: LocalLLMServer | None = None) -> None:
+        self.settings, self.store, self.embedder, self.search = settings, store, embedder, search
+        self.ingestor, self.llm, self.local_llm = ingestor, llm, local_llm
+        self.facts = SpaceFacts(store)
         self.started = time.time()
-        self.store = Store(settings.qdrant_path, settings.qdrant_url, settings.qdrant_api_key)
-        self.embedder = build_embedder(settings.embed_model, settings.embed_base_url, settings.embed_api_key,
-                                       settings.embed_batch_size, settings.embed_query_prefix,
-                                       settings.embed_passage_prefix)
-        self.ingestor = Ingestor(self.store, self.embedder, settings.chunk_size, settings.chunk_overlap,
-                                 settings.max_file_mb)
-        self.local_llm: LocalLLMServer | None = None
-        self.llm: LLMPool | None = None
-        options = RetrievalOptions(settings.retrieval_mode, settings.retrieval_candidates, settings.sparse_weight,
-                                   settings.rrf_k, settings.max_chunks_per_doc, settings.rerank_candidates,
-                                   settings.merge_scan, settings.merge_max_chunks)
-        reranker = build_reranker(settings.rerank, self._rerank_llm)
-        self.engine = Engine(Retriever(self.store, self.embedder, options, reranker), None, settings.top_k or 5,
-                             settings.query_translation)
-        self.recover(0.0 if not settings.qdrant_url else 600.0)
-        if start_llm:
-            self.start_llm()
-
-    # --- lifecycle --------------------------------------------------------------------------------
-    def start_llm(self) -> None:
-        s = self.settings
-        urls, model = s.llm_base_urls, s.llm_model
-        if not urls:
-            models_dir = Path(s.qdrant_path).parent / "models"
-            self.local_llm = LocalLLMServer(s.local_llm_model, models_dir, s.local_llm_threads, s.local_llm_ctx)
-            self.local_llm.start(s.local_llm_start_timeout_s)
-            urls, model = [self.local_llm.base_url], self.local_llm.alias
-        self.llm = LLMPool(urls, model, s.llm_api_key, s.llm_timeout_s, s.llm_max_tokens, s.llm_temperature,
-                           s.llm_context_window if not self.local_llm else s.local_llm_ctx,
-                           self.local_llm.chars_per_token if self.local_llm else s.llm_chars_per_token,
-                           s.llm_health_timeout_s)
-        self.engine.llm = self.llm
-        self.engine.top_k = s.top_k or default_top_k(self.llm.context_window)
-
-    @property
-    def top_k(self) -> int:
-        """Sources per answer when a request does not say."""
-        return self.engine.top_k
-
-    def _rerank_llm(self):
-        return self.llm.endpoints[0].llm if self.llm else None
+        window = llm.context_window if llm else settings.llm_context_window
+        self.top_k: int = settings.top_k or default_top_k(window)   # sources per answer when a request does not say
+        # what is searched is cut to what the embedder reads (its token limit, at up to 4 characters a token)
+        self.max_query_chars = int(getattr(embedder, "max_tokens", 512)) * 4
 
     def close(self) -> None:
         if self.local_llm:
             self.local_llm.stop()
         self.store.close()
 
-    # --- spaces -----------------------------------------------------------------------------------
-    def list_spaces(self) -> list[SpaceInfo]:
-        return self.store.list_spaces()
+    @property
+    def supported_suffixes(self) -> list[str]:
+        """File types ingestion reads, as suffixes (".pdf", ...)."""
+        return supported_suffixes()
 
-    def create_space(self, name: str) -> SpaceInfo:
-        """A new space; SpaceExists when one of that name is there already."""
+    # --- spaces -----------------------------------------------------------------------------------
+    def list_spaces(self) -> list[Space]:
+        return [_space(i) for i in self.store.list_spaces()]
+
+    def create_space(self, name: str) -> Space:
+        """A new space; SpaceExists when one of that name is there already, InvalidSpaceName for a bad name."""
         info, created = self.store.create_space(name, self.embedder.model_id, self.embedder.dim)
         if not created:
-            raise SpaceExists(f"a space named {info.name!r} already exists")
-        return info
+            raise SpaceExists(info.name)
+        return _space(info)
 
     def delete_space(self, name: str) -> bool:
-        return self.store.delete_space(name)
+        """Delete the space with its documents (True); SpaceNotFound when there is none."""
+        if not self.store.delete_space(name):
+            raise SpaceNotFound(name)
+        return True
 
-    def _usable_space(self, name: str, create: bool = False) -> SpaceInfo:
+    def space(self, name: str, create: bool = False) -> Space:
+        """The space, checked usable: SpaceNotFound (unless `create`), EmbedderMismatch when it was indexed with
+        another embedding model than the app now uses."""
         info = self.store.get_space(name)
         if info is None:
             if not create:
-                raise SpaceNotFound(f"no space named {name!r}")
+                raise SpaceNotFound(name)
             info, _ = self.store.create_space(name, self.embedder.model_id, self.embedder.dim)
         if info.embed_model != self.embedder.model_id or info.dim != self.embedder.dim:
-            raise SpaceMismatch(f"space {name!r} was indexed with {info.embed_model} ({info.dim}-d) but the app now "
-                             f"embeds with {self.embedder.model_id} ({self.embedder.dim}-d); re-index the space or "
-                             f"switch EMBED_MODEL back")
-        return info
+            raise EmbedderMismatch(f"space {name!r} was indexed with {info.embed_model} ({info.dim}-d) but the app "
+                                   f"now embeds with {self.embedder.model_id} ({self.embedder.dim}-d); re-index "
+                                   f"the space or switch EMBED_MODEL back")
+        return _space(info)
 
     # --- documents --------------------------------------------------------------------------------
     def ingest_files(self, space: str, files: Iterable[tuple[str, Path]],
-                     progress: Progress | None = None) -> list[IngestResult]:
+                     progress: IngestProgress | None = None) -> list[IngestResult]:
         """Index (display name, path) pairs into `space`, creating it if needed; one result per file."""
-        self._usable_space(space, create=True)
+        self.space(space, create=True)
         return self.ingestor.ingest_many(space, files, progress)
 
     def ingest_bytes(self, space: str, name: str, data: bytes) -> IngestResult:
-        self._usable_space(space, create=True)
+        self.space(space, create=True)
         return self.ingestor.ingest_bytes(space, name, data)
 
-    def recover(self, older_than_s: float = 0.0) -> list[DocRecord]:
-        """Remove documents a killed process left half-written. Local mode owns the store alone, so at start every
-        "indexing" record is stale; with a shared Qdrant server only those without a heartbeat for a while are."""
+    def recover(self, older_than_s: float = 0.0) -> list[str]:
+        """Remove documents a killed process left half-written; returns their names. Local mode owns the store
+        alone, so at start every "indexing" record is stale; with a shared Qdrant server only those without a
+        heartbeat for STALE_INGEST_S are."""
         stale = self.store.stale_documents(older_than_s)
         for doc in stale:
             log.warning("removing half-indexed %s from space %s", doc.file_name, doc.space)
             self.store.delete_document(doc.space, doc.doc_id)
-        return stale
+        return [d.file_name for d in stale]
 
-    def reindex(self, space: str, progress: Progress | None = None) -> dict:
+    def reindex(self, space: str, progress: IngestProgress | None = None) -> ReindexResult:
         """Re-embed every chunk of a space with the current embedder into a new collection, then switch to it.
         Until the switch, the space keeps answering from the old vectors."""
         from rag.ingest.reindex import reindex_space
 
         return reindex_space(self.store, self.embedder, self.ingestor.chunker, space, progress)
 
-    def documents(self, space: str) -> list[DocRecord]:
-        return self.store.list_documents(space)
+    def documents(self, space: str) -> list[Document]:
+        """The space's documents that are fully indexed."""
+        if self.store.get_space(space) is None:
+            raise SpaceNotFound(space)
+        return [_document(d) for d in self.store.list_documents(space) if d.status == "ready"]
 
-    def delete_document(self, space: str, file_name: str) -> int:
-        docs = self.store.find_document(space, file_name=file_name)
+    def count_chunks(self, space: str) -> int:
+        return self.store.count_chunks(space)
+
+    def delete_document(self, space: str, name: str) -> int:
+        """Delete every version of document `name`; DocumentNotFound when there is none."""
+        if self.store.get_space(space) is None:
+            raise SpaceNotFound(space)
+        docs = self.store.find_document(space, file_name=name)
+        if not docs:
+            raise DocumentNotFound(f"no document {name!r} in space {space!r}")
         for doc in docs:
             self.store.delete_document(space, doc.doc_id)
         return len(docs)
 
+    # --- LlamaIndex engines -----------------------------------------------------------------------
+    def retriever(self, space: str, top_k: int | None = None) -> SpaceRetriever:
+        return SpaceRetriever(self.search, space, top_k or self.top_k)
+
+    def chat_engine(self, space: str, top_k: int | None = None) -> SpaceChatEngine:
+        """A LlamaIndex chat engine over the space (stream_chat, achat, ...); it keeps its own history."""
+        return SpaceChatEngine(self.retriever(space, top_k), self.llm, self.facts, self.settings.query_translation,
+                               self.max_query_chars)
+
+    def query_engine(self, space: str, top_k: int | None = None) -> SpaceQueryEngine:
+        """A LlamaIndex query engine over the space: query("…") -> Response with source_nodes."""
+        return SpaceQueryEngine(chat_engine=self.chat_engine(space, top_k))
+
     # --- asking -----------------------------------------------------------------------------------
-    async def astream(self, space: str, question: str, history: list[dict] | None = None,
-                      top_k: int | None = None) -> AsyncIterator[dict]:
-        await asyncio.to_thread(self._usable_space, space)
-        async for event in self.engine.astream(space, question, history, top_k):
+    async def astream(self, space: str, question: str, history: list | None = None,
+                      top_k: int | None = None) -> AsyncIterator[AnswerEvent]:
+        """The answer as typed events (SourcesFound, Token..., [AnswerFailed], AnswerDone). Raises SpaceNotFound or
+        EmbedderMismatch before the first event; later failures end the stream with AnswerFailed."""
+        await asyncio.to_thread(self.space, space)
+        async for event in self.chat_engine(space, top_k).astream_events(question, history):
             yield event
 
-    async def ask(self, space: str, question: str, history: list[dict] | None = None,
-                  top_k: int | None = None) -> Answer:
-        await asyncio.to_thread(self._usable_space, space)
-        return await self.engine.ask(space, question, history, top_k)
+    async def ask(self, space: str, question: str, history: list | None = None, top_k: int | None = None) -> Answer:
+        await asyncio.to_thread(self.space, space)
+        return await self.chat_engine(space, top_k).answer(question, history)
 
-    def retrieve(self, space: str, question: str, top_k: int | None = None):
+    def retrieve(self, space: str, question: str, top_k: int | None = None) -> list[Source]:
         """Sources for a query as given (no translation, no LLM)."""
-        self._usable_space(space)
-        return self.engine.retrieve(space, question, top_k)
+        from rag.answer.chat_engine import to_source
 
-    async def find_sources(self, space: str, question: str, history: list[dict] | None = None,
-                           top_k: int | None = None):
+        self.space(space)
+        nodes = self.retriever(space, top_k).retrieve(question)
+        return [to_source(i, n) for i, n in enumerate(nodes, start=1)]
+
+    async def find_sources(self, space: str, question: str, history: list | None = None,
+                           top_k: int | None = None) -> tuple[list[Source], dict]:
         """Sources as the chat finds them (follow-up context, translation); returns (sources, timings)."""
-        self._usable_space(space)
-        return await self.engine.find_sources(space, question, history, top_k)
+        from rag.answer.chat_engine import to_source
+        from rag.answer.history import clean_history
+
+        await asyncio.to_thread(self.space, space)
+        nodes, timings = await self.chat_engine(space, top_k).find_nodes(question, clean_history(history))
+        return [to_source(i, n) for i, n in enumerate(nodes, start=1)], timings
 
     # --- health -----------------------------------------------------------------------------------
     async def health(self) -> dict:
         """LLM, store and embedder status. Nothing here waits on the model lock or the embedder: a busy LLM
         (generating, or too loaded to answer the probe in time while answers are in flight) is healthy."""
-        probe = (lambda _endpoint: self.local_llm.probe()) if self.local_llm else None
+        local = self.local_llm
+        probe = (lambda _endpoint: local.probe()) if local else None
         llm = await self.llm.health(probe) if self.llm else []
         try:
             spaces = len(await asyncio.to_thread(self.store.list_spaces))
@@ -181,6 +206,6 @@ class RagService:
         llm_ok = bool(llm) and any(e["ok"] for e in llm)
         state = ("busy" if any(e["state"] == "busy" for e in llm) else "ok") if llm_ok else "down"
         status = "ok" if llm_ok and store["ok"] and embedder["ok"] else "degraded"
-        return {"status": status, "llm": {"ok": llm_ok, "state": state, "embedded": self.local_llm is not None,
+        return {"status": status, "llm": {"ok": llm_ok, "state": state, "embedded": local is not None,
                                           "endpoints": llm},
                 "store": store, "embedder": embedder, "uptime_s": round(time.time() - self.started, 1)}

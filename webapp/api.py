@@ -1,31 +1,29 @@
-"""HTTP API: /health, /ask, /spaces, /ingest, documents. Every route goes through the RagService facade.
+"""HTTP API: /health, /ask, /spaces, /ingest, documents. Every route goes through the RagService facade and
+declares its request and response models, so /docs shows the real shapes.
 
-Errors map to status codes by their type (SpaceNotFound 404, SpaceExists and SpaceMismatch 409, other SpaceError
-422; an answer's error code 502/503), never by message text. Requests over the length limits in the settings get
-413 with a message naming the limit."""
+Errors map to status codes by their type in one table (webapp/errors.py), never by message text. Requests over
+the length limits in the settings get 413 with a message naming the limit."""
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator, Literal
+from typing import Literal
+
+import asyncio
 
 from fastapi import APIRouter, FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from config.settings import Settings
-from rag.service import RagService
-from rag.store.qdrant_store import SpaceError, SpaceExists, SpaceMismatch, SpaceNotFound
-from webapp.limits import check_ask_limits
+from rag import (Answer, AnswerDone, Document, IngestResult, RagError, RagService, Source, Space, SourcesFound)
+from webapp.errors import install_error_handlers, status_of_code
+from webapp.limits import check_ask_limits, install_request_guards
 
 log = logging.getLogger(__name__)
-
-# an answer that failed, by its error code
-ANSWER_STATUS = {"llm_unavailable": 503, "llm_incomplete": 502, "llm_error": 502, "space_not_found": 404,
-                 "internal": 500}
 
 
 def _no_surrogates(value: str) -> str:
@@ -73,48 +71,42 @@ class SpaceRequest(BaseModel):
     _name = field_validator("name")(_no_surrogates)
 
 
-def space_status(err: SpaceError) -> int:
-    if isinstance(err, SpaceNotFound):
-        return 404
-    if isinstance(err, (SpaceExists, SpaceMismatch)):
-        return 409
-    return 422
+class SpaceSummary(Space):
+    documents: int = Field(description="fully indexed documents")
 
 
-def _space_error(err: SpaceError) -> HTTPException:
-    return HTTPException(status_code=space_status(err), detail=str(err))
+class IngestResponse(BaseModel):
+    space_id: str
+    results: list[IngestResult]
 
 
-def _source_json(source) -> dict:
-    return {"n": source.n, "file": source.file, "page": source.page, "score": source.score, "text": source.text}
-
-
-def _answer_json(a) -> dict:
-    return {"answer": a.answer, "sources": [_source_json(s) for s in a.sources], "cited": a.cited,
-            "language": a.language, "error": a.error, "error_code": a.error_code, "notice": a.notice,
-            "timings": a.timings}
+class Deleted(BaseModel):
+    deleted: str
 
 
 def _line(payload: dict) -> bytes:
     return (json.dumps(payload, ensure_ascii=False) + "\n").encode("utf-8", "replace")
 
 
+def _source_json(source: Source) -> dict:
+    return source.model_dump(mode="json")
+
+
 async def _ndjson(service: RagService, req: AskRequest, history: list[dict]) -> AsyncIterator[bytes]:
     """Events: sources, token…, then done; when the answer failed, an error event right before done."""
     try:
         async for event in service.astream(req.space_id, req.q, history, req.top_k):
-            if event["type"] == "sources":
-                yield _line({"type": "sources", "sources": [_source_json(s) for s in event["sources"]],
-                             "requested": event["requested"], "found": event["found"]})
-            elif event["type"] == "done":
-                a = event["answer"]
+            if isinstance(event, SourcesFound):
+                yield _line(event.model_dump(mode="json"))
+            elif isinstance(event, AnswerDone):
+                a = event.answer
                 yield _line({"type": "done", "answer": a.answer, "cited": a.cited, "error": a.error,
                              "error_code": a.error_code, "notice": a.notice, "timings": a.timings})
             else:
-                yield _line(event)
+                yield _line(event.model_dump(mode="json"))
     except Exception as err:  # headers are sent: end the stream with an error event, never a silent cut
         log.exception("stream for space %s failed", req.space_id)
-        code = "space_not_found" if isinstance(err, SpaceNotFound) else "internal"
+        code = err.code if isinstance(err, RagError) else "internal"
         yield _line({"type": "error", "code": code, "message": str(err) if code != "internal" else
                      "internal error; the server log has the details", "detail": type(err).__name__})
 
@@ -123,59 +115,52 @@ def build_router(service: RagService) -> APIRouter:
     router = APIRouter()
     settings: Settings = service.settings
 
-    @router.get("/health")
+    @router.get("/health", responses={503: {"description": "the LLM or the store is down"}})
     async def health() -> JSONResponse:
         report = await service.health()
         return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
-    @router.post("/ask")
+    @router.post("/ask", response_model=Answer, responses={
+        200: {"content": {"application/x-ndjson": {}}, "description": "with stream=true: NDJSON events"},
+        404: {"description": "no such space"}, 413: {"description": "over the length limits"},
+        502: {"description": "the LLM reply was empty or broke off"}, 503: {"description": "no LLM reachable"}})
     async def ask(req: AskRequest):
         history = [{"role": m.role, "content": m.text()} for m in req.history if m.role != "system"]
         problem = check_ask_limits(settings, req.q, [m["content"] for m in history])
         if problem:
             raise HTTPException(status_code=413, detail=problem)
-        try:
-            await asyncio.to_thread(service._usable_space, req.space_id)
-        except SpaceError as err:
-            raise _space_error(err) from None
         if req.stream:
-            return StreamingResponse(_ndjson(service, req, history), media_type="application/x-ndjson")
+            events = _ndjson(service, req, history)
+            await asyncio.to_thread(service.space, req.space_id)   # a missing space is a 404, not a stream
+            return StreamingResponse(events, media_type="application/x-ndjson")
         answer = await service.ask(req.space_id, req.q, history, req.top_k)
-        status = ANSWER_STATUS.get(answer.error_code, 200)
-        return JSONResponse(_answer_json(answer), status_code=status)
+        return JSONResponse(answer.model_dump(mode="json"), status_code=status_of_code(answer.error_code))
 
-    @router.get("/spaces")
-    def spaces() -> list[dict]:
-        return [{"name": s.name, "documents": len(service.documents(s.name)), "embed_model": s.embed_model,
-                 "dim": s.dim} for s in service.list_spaces()]
+    @router.get("/spaces", response_model=list[SpaceSummary])
+    def spaces() -> list[SpaceSummary]:
+        return [SpaceSummary(**s.model_dump(), documents=len(service.documents(s.name)))
+                for s in service.list_spaces()]
 
-    @router.post("/spaces", status_code=201)
-    def create_space(req: SpaceRequest) -> dict:
-        try:
-            info = service.create_space(req.name)
-        except SpaceError as err:
-            raise _space_error(err) from None
-        return {"name": info.name, "embed_model": info.embed_model, "dim": info.dim}
+    @router.post("/spaces", status_code=201, response_model=Space)
+    def create_space(req: SpaceRequest) -> Space:
+        return service.create_space(req.name)
 
-    @router.delete("/spaces/{name}")
-    def delete_space(name: str) -> dict:
-        if not service.delete_space(name):
-            raise HTTPException(status_code=404, detail=f"no space named {name!r}")
-        return {"deleted": name}
+    @router.delete("/spaces/{name}", response_model=Deleted)
+    def delete_space(name: str) -> Deleted:
+        service.delete_space(name)
+        return Deleted(deleted=name)
 
-    @router.get("/spaces/{name}/documents")
-    def documents(name: str) -> list[dict]:
-        return [d.__dict__ for d in service.documents(name)]
+    @router.get("/spaces/{name}/documents", response_model=list[Document])
+    def documents(name: str) -> list[Document]:
+        return service.documents(name)
 
-    @router.delete("/spaces/{name}/documents/{file_name}")
-    def delete_document(name: str, file_name: str) -> dict:
-        removed = service.delete_document(name, file_name)
-        if not removed:
-            raise HTTPException(status_code=404, detail=f"no document {file_name!r} in {name!r}")
-        return {"deleted": file_name}
+    @router.delete("/spaces/{name}/documents/{file_name}", response_model=Deleted)
+    def delete_document(name: str, file_name: str) -> Deleted:
+        service.delete_document(name, file_name)
+        return Deleted(deleted=file_name)
 
-    @router.post("/ingest")
-    def ingest(space_id: str = Form(...), files: list[UploadFile] = File(...)) -> dict:
+    @router.post("/ingest", response_model=IngestResponse)
+    def ingest(space_id: str = Form(...), files: list[UploadFile] = File(...)) -> IngestResponse:
         with tempfile.TemporaryDirectory(prefix="qc-upload-") as tmp:
             pairs = []
             for i, upload in enumerate(files):
@@ -184,20 +169,21 @@ def build_router(service: RagService) -> APIRouter:
                     while block := upload.file.read(1 << 20):
                         out.write(block)
                 pairs.append((upload.filename or f"file-{i}", path))
-            try:
-                results = service.ingest_files(space_id, pairs)
-            except SpaceError as err:
-                raise _space_error(err) from None
-        return {"space_id": space_id, "results": [r.__dict__ for r in results]}
+            results = service.ingest_files(space_id, pairs)
+        return IngestResponse(space_id=space_id, results=results)
 
     return router
 
 
-def create_api(service: RagService) -> FastAPI:
-    from webapp.limits import install_request_guards
+def install_api(app: FastAPI, service: RagService) -> None:
+    """The REST routes with their guards (body size, safe 422s) and the error-to-status table."""
+    install_request_guards(app, service.settings)
+    install_error_handlers(app)
+    app.include_router(build_router(service))
 
+
+def create_api(service: RagService) -> FastAPI:
     app = FastAPI(title="Quadrate Chat API", version="0.1.0",
                   description="Chat with your documents: spaces, ingestion, cited answers.")
-    install_request_guards(app, service.settings)
-    app.include_router(build_router(service))
+    install_api(app, service)
     return app

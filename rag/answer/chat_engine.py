@@ -1,173 +1,74 @@
-"""The answer engine: follow-up -> retrieve in the space -> prompt with numbered sources -> stream tokens ->
-citations that map each [n] to a file and page."""
+"""The answer path of one space as a LlamaIndex chat engine: follow-up -> (translated) retrieval -> prompt with the
+numbered sources that fit the model's context -> streamed tokens -> citations mapping each [n] to a file and page.
+
+`astream_events` is the path every surface takes (UI, REST, OpenAI route, CLI): typed events (SourcesFound,
+Token..., AnswerFailed when no complete answer came, AnswerDone). The LlamaIndex methods (`chat`, `achat`,
+`stream_chat`, `astream_chat`) are built on it, so a LlamaIndex user gets the same answers with `source_nodes`."""
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
 import time
-from dataclasses import asdict, dataclass, field
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
-from llama_index.core.llms import ChatMessage, MessageRole
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
+from llama_index.core.chat_engine.types import AgentChatResponse, BaseChatEngine, StreamingAgentChatResponse
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer import prompts
-from rag.text import stems as stemming
-from rag.llm.pool import LLMError, LLMPool, LLMUnavailable
-from rag.retrieval.hybrid import Retriever
+from rag.answer.citations import cited_numbers, supporting_source
+from rag.answer.history import clean_history, clean_text, message_text, retrieval_query
+from rag.answer.space_facts import SpaceFacts
+from rag.answer.sync_bridge import run_sync, iterate_sync
 from rag.answer.translate import translate_query
+from rag.errors import ERRORS_BY_CODE, LLMError, LLMUnavailable
+from rag.llm.pool import LLMPool
+from rag.retrieval.retriever import SpaceRetriever
+from rag.text.language import detect_language
+from rag.types import Answer, AnswerDone, AnswerEvent, AnswerFailed, Source, SourcesFound, Token
 
 log = logging.getLogger(__name__)
-_CITATION = re.compile(r"\[(\d{1,2})\]")
+dispatcher = get_dispatcher(__name__)
 _HISTORY_TURNS = 4          # messages of history passed to the LLM
-_QUERY_CONTEXT_CHARS = 600  # of the previous question, joined to a short follow-up for search
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-_LANGUAGE_TTL_S = 30.0      # how long a space's document language is cached
 
 
-@dataclass
-class Source:
-    n: int
-    file: str
-    page: int | None
-    score: float
-    text: str
-    doc_id: str = ""
-    heading: str = ""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+def to_source(n: int, nws: NodeWithScore) -> Source:
+    meta = nws.node.metadata
+    return Source(n=n, file=str(meta.get("file_name", "")), page=meta.get("page"),
+                  score=round(float(nws.score or 0.0), 4), text=nws.node.get_content(),
+                  heading=str(meta.get("heading") or ""))
 
 
-@dataclass
-class Answer:
-    answer: str
-    sources: list[Source]
-    cited: list[int] = field(default_factory=list)
-    language: str = "en"
-    error: str = ""
-    timings: dict = field(default_factory=dict)
-    error_code: str = ""        # llm_unavailable, llm_incomplete, llm_error, space_not_found, internal
-    notice: str = ""            # empty_space, no_sources
+class SpaceChatEngine(BaseChatEngine):
+    def __init__(self, retriever: SpaceRetriever, llm: LLMPool | None, facts: SpaceFacts,
+                 query_translation: str = "auto", max_query_chars: int = 2048) -> None:
+        self.retriever, self.llm, self.facts = retriever, llm, facts
+        self.space = retriever.space
+        self.query_translation, self.max_query_chars = query_translation, max_query_chars
+        self._history: list[ChatMessage] = []
+        self.last_nodes: list[NodeWithScore] = []   # the nodes behind the last answer's sources
 
-    def to_dict(self) -> dict:
-        return {"answer": self.answer, "sources": [s.to_dict() for s in self.sources], "cited": self.cited,
-                "language": self.language, "error": self.error, "error_code": self.error_code,
-                "notice": self.notice, "timings": self.timings}
-
-
-def message_text(content) -> str:
-    """Chat message content as text: a string, or a flat list of parts (gradio 6 messages). Nested structures
-    are not walked."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(p if isinstance(p, str) else str(p.get("text", "")) if isinstance(p, dict) else ""
-                        for p in content)
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return ""
-
-
-def retrieval_query(question: str, history: list[dict]) -> str:
-    """A short follow-up ("а кто ответственный?") is searched together with the previous question."""
-    previous = [message_text(m.get("content")) for m in history if m.get("role") == "user"]
-    if previous and len(question.split()) <= 6:
-        return f"{prompts.cut(previous[-1], _QUERY_CONTEXT_CHARS)} {question}"
-    return question
-
-
-def clean_text(text: str) -> str:
-    """Text that can be encoded: lone surrogates (possible in JSON and from browsers) become U+FFFD."""
-    return _SURROGATES.sub("\ufffd", text or "")
-
-
-def clean_history(history: list) -> list[dict]:
-    """Earlier messages as {role, content: text}: anything else in a history (other keys, nesting, files) is
-    dropped, so no client can make the engine walk an arbitrary structure."""
-    out = []
-    for m in history:
-        if isinstance(m, dict) and m.get("role") in ("user", "assistant"):
-            out.append({"role": m["role"], "content": clean_text(message_text(m.get("content")))})
-    return out
-
-
-def cited_numbers(answer: str, count: int) -> list[int]:
-    seen: list[int] = []
-    for match in _CITATION.finditer(answer):
-        n = int(match.group(1))
-        if 1 <= n <= count and n not in seen:
-            seen.append(n)
-    return seen
-
-
-def supporting_source(answer: str, question: str, sources: list[Source]) -> int | None:
-    """When the model cites nothing, the source that best supports the answer: the one sharing most stems with
-    the answer (double weight) and the question. None when nothing is shared."""
-    answer_stems = set(stemming.content_stems(answer))
-    question_stems = set(stemming.content_stems(question))
-    best, best_score = None, 0.0
-    for s in sources:
-        text_stems = set(stemming.content_stems(s.text))
-        score = 2 * len(answer_stems & text_stems) + len(question_stems & text_stems)
-        if score > best_score:
-            best, best_score = s.n, score
-    return best
-
-
-def citation_block(sources: list[Source], cited: list[int], lang: str, escape=lambda text: text) -> str:
-    """"Sources:" and one "[n] file, p. N" line per cited source (all of them when none is cited); `escape`
-    makes the file names safe for where the block is shown."""
-    shown = [s for s in sources if s.n in cited] or sources
-    lines = [f"[{s.n}] {escape(prompts.source_label(s.file, s.page, lang))}" for s in shown]
-    return f"\n\n{prompts.SOURCES_HEADING[lang]}:\n" + "\n".join(lines) if lines else ""
-
-
-class Engine:
-    def __init__(self, retriever: Retriever, llm: LLMPool | None, top_k: int = 5,
-                 query_translation: str = "auto") -> None:
-        self.retriever, self.llm, self.top_k = retriever, llm, top_k
-        self.query_translation = query_translation
-        # what is searched is cut to what the embedder reads (its token limit, at up to 4 characters a token)
-        self.max_query_chars = int(getattr(retriever.embedder, "max_tokens", 512)) * 4
-        self._languages: dict[str, tuple[float, str]] = {}
-
-    def space_language(self, space: str) -> str:
-        cached = self._languages.get(space)
-        if cached and time.monotonic() - cached[0] < _LANGUAGE_TTL_S:
-            return cached[1]
-        lang = self.retriever.store.space_language(space)
-        self._languages[space] = (time.monotonic(), lang)
-        return lang
-
-    async def find_sources(self, space: str, question: str, history: list[dict] | None = None,
-                           top_k: int | None = None) -> tuple[list[Source], dict]:
-        """The sources for a question: the follow-up joined to its context, translated into the documents' language
-        when it is asked in another (QUERY_TRANSLATION=auto), then retrieved. Returns (sources, timings)."""
+    # --- finding sources --------------------------------------------------------------------------
+    async def find_nodes(self, question: str, history: list[dict]) -> tuple[list[NodeWithScore], dict]:
+        """The nodes for a question: the follow-up joined to its context, translated into the documents' language
+        when it is asked in another (QUERY_TRANSLATION=auto), then retrieved. Returns (nodes, timings)."""
         started = time.perf_counter()
-        query = prompts.cut(retrieval_query(clean_text(question), clean_history(history or [])),
-                            self.max_query_chars)
-        also: tuple[str, ...] = ()
-        timings: dict = {}
+        query = prompts.cut(retrieval_query(question, history), self.max_query_chars)
+        phrasings, timings = [query], {}
         if self.query_translation == "auto" and self.llm is not None:
-            target = await asyncio.to_thread(self.space_language, space)
+            target = await self.facts.language(self.space)
             if target and target != detect_language(question):
                 translated = await translate_query(self.llm, query, target)
                 timings["translate_ms"] = round((time.perf_counter() - started) * 1000, 1)
                 if translated:
-                    also, timings["translation"] = (translated,), translated
-        sources = await asyncio.to_thread(self.retrieve, space, query, top_k, also)
+                    phrasings.append(translated)
+                    timings["translation"] = translated
+        nodes = await self.retriever.aretrieve(QueryBundle(query_str=query, custom_embedding_strs=phrasings))
         timings["retrieve_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        return sources, timings
+        return nodes, timings
 
-    def retrieve(self, space: str, query: str, top_k: int | None = None, also: tuple[str, ...] = ()) -> list[Source]:
-        found = self.retriever.retrieve(space, query, top_k or self.top_k, also)
-        return [Source(n=i, file=str(nws.node.metadata.get("file_name", "")), page=nws.node.metadata.get("page"),
-                       score=round(float(nws.score or 0.0), 4), text=nws.node.get_content(),
-                       doc_id=str(nws.node.ref_doc_id or ""), heading=str(nws.node.metadata.get("heading") or ""))
-                for i, nws in enumerate(found.nodes, start=1)]
-
-    def messages(self, plan: prompts.PromptPlan, lang: str) -> list[ChatMessage]:
+    # --- the answer stream ------------------------------------------------------------------------
+    def _messages(self, plan: prompts.PromptPlan, lang: str) -> list[ChatMessage]:
         msgs = [ChatMessage(role=MessageRole.SYSTEM, content=prompts.SYSTEM[lang])]
         for role, text in plan.history:
             msgs.append(ChatMessage(role=MessageRole.USER if role == "user" else MessageRole.ASSISTANT, content=text))
@@ -175,75 +76,71 @@ class Engine:
                                                                                     lang)))
         return msgs
 
-    def _plan(self, question: str, history: list[dict], sources: list[Source]) -> prompts.PromptPlan:
-        turns = [("user" if m.get("role") == "user" else "assistant", message_text(m.get("content")))
-                 for m in history[-_HISTORY_TURNS:]]
-        return prompts.plan_prompt(question, turns, sources, self.llm.context_window, self.llm.max_tokens,
-                                   self.llm.chars_per_token)
-
-    def _failure(self, code: str, lang: str, detail: str, partial: str, sources: list[Source], cited: list[int],
-                 timings: dict, started: float) -> list[dict]:
+    def _failure(self, code: str, lang: str, detail: str, partial: str, sources: list[Source],
+                 timings: dict, started: float) -> list[AnswerEvent]:
         note = prompts.ERROR_NOTES[code][lang]
         timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        answer = Answer(f"{partial}\n\n{note}".strip(), sources, cited, lang, detail, timings, error_code=code)
-        log.warning("answer failed (%s): %s", code, detail)
-        return [{"type": "token", "text": f"\n\n{note}" if partial else note},
-                {"type": "error", "code": code, "message": note, "detail": detail},
-                {"type": "done", "answer": answer}]
+        answer = Answer(answer=f"{partial}\n\n{note}".strip(), sources=sources,
+                        cited=cited_numbers(partial, len(sources)), language=lang, error=detail, timings=timings,
+                        error_code=code)
+        log.warning("answer failed in space %s (%s): %s; %d sources, %s ms", self.space, code, detail,
+                    len(sources), timings["total_ms"])
+        return [Token(text=f"\n\n{note}" if partial else note), AnswerFailed(code=code, message=note, detail=detail),
+                AnswerDone(answer=answer)]
 
-    async def astream(self, space: str, question: str, history: list[dict] | None = None,
-                      top_k: int | None = None) -> AsyncIterator[dict]:
-        """Events: {"type": "sources", "sources": [...], "requested", "found", "context_window"}, then
-        {"type": "token", "text"}..., then {"type": "done", "answer": Answer}. When no complete answer came, an
-        {"type": "error", "code", "message", "detail"} event comes right before "done" (whose Answer carries the
-        code and the partial text), and the sources found stay shown."""
-        history = clean_history(history or [])
+    async def astream_events(self, question: str, history: list | None = None) -> AsyncIterator[AnswerEvent]:
+        """SourcesFound, then Token..., then AnswerDone. When no complete answer came, AnswerFailed comes right
+        before AnswerDone (whose answer carries the code and the partial text), and the sources stay."""
+        turns = clean_history(history)
         question = clean_text(question)
         started = time.perf_counter()
         lang = detect_language(question)
-        k = top_k or self.top_k
         try:
-            found, timings = await self.find_sources(space, question, history, k)
+            nodes, timings = await self.find_nodes(question, turns)
         except Exception as err:  # the space vanished mid-question, or the store failed: a clear end, not a break
-            code = "space_not_found" if not await asyncio.to_thread(self._space_exists, space) else "internal"
+            code = "internal" if await self.facts.exists(self.space) else "space_not_found"
             if code == "internal":
-                log.exception("retrieval failed in space %s", space)
-            for event in self._failure(code, lang, f"{type(err).__name__}: {err}", "", [], [], {}, started):
+                log.exception("retrieval failed in space %s", self.space)
+            for event in self._failure(code, lang, f"{type(err).__name__}: {err}", "", [], {}, started):
                 yield event
             return
-        sources = found
+        sources = [to_source(i, nws) for i, nws in enumerate(nodes, start=1)]
+        plan = None
         if self.llm is not None:  # only what fits the model's context is sent, shown and cited
-            plan = self._plan(question, history, found)
+            plan = prompts.plan_prompt(question, [(m["role"], m["content"]) for m in turns[-_HISTORY_TURNS:]],
+                                       sources, self.llm.context_window, self.llm.max_tokens,
+                                       self.llm.chars_per_token)
             sources = plan.sources
-        yield {"type": "sources", "sources": sources, "language": lang, "requested": k, "found": len(found),
-               "context_window": self.llm.context_window if self.llm else None}
+        self.last_nodes = nodes[:len(sources)]
+        yield SourcesFound(sources=sources, language=lang, requested=self.retriever.top_k, found=len(nodes),
+                           context_window=self.llm.context_window if self.llm else None)
         if not sources:
-            empty = not await asyncio.to_thread(self._has_documents, space)
+            empty = not await self.facts.has_documents(self.space)
             text = (prompts.NO_DOCUMENTS if empty else prompts.NO_ANSWER)[lang]
-            yield {"type": "token", "text": text}
-            yield {"type": "done", "answer": Answer(text, [], [], lang, timings=timings,
-                                                    notice="empty_space" if empty else "no_sources")}
+            yield Token(text=text)
+            yield AnswerDone(answer=Answer(answer=text, language=lang, timings=timings,
+                                           notice="empty_space" if empty else "no_sources"))
+            log.info("answered in space %s (%s): no sources, %s", self.space, lang,
+                     "empty space" if empty else "nothing found")
             return
         parts: list[str] = []
         try:
-            if self.llm is None:
+            if self.llm is None or plan is None:
                 raise LLMUnavailable("no LLM is configured")
-            async for delta in self.llm.astream_chat(self.messages(plan, lang)):
+            async for delta in self.llm.astream_chat(self._messages(plan, lang)):
                 if not parts:
                     timings["first_token_ms"] = round((time.perf_counter() - started) * 1000, 1)
                 parts.append(delta)
-                yield {"type": "token", "text": delta}
+                yield Token(text=delta)
         except LLMError as err:
-            partial = "".join(parts).strip()
-            for event in self._failure(err.code, lang, str(err), partial, sources,
-                                       cited_numbers(partial, len(sources)), timings, started):
+            for event in self._failure(err.code, lang, str(err), "".join(parts).strip(), sources, timings,
+                                       started):
                 yield event
             return
         except Exception as err:  # a garbage endpoint must not take the chat down
-            log.exception("answer failed in space %s", space)
-            partial = "".join(parts).strip()
-            for event in self._failure("llm_error", lang, f"{type(err).__name__}: {err}", partial, sources,
-                                       cited_numbers(partial, len(sources)), timings, started):
+            log.exception("answer failed in space %s", self.space)
+            for event in self._failure("llm_error", lang, f"{type(err).__name__}: {err}", "".join(parts).strip(),
+                                       sources, timings, started):
                 yield event
             return
         answer = "".join(parts).strip()
@@ -253,26 +150,98 @@ class Engine:
             if best is not None:  # the model gave no marker: attribute the answer to its best-supported source
                 cited = [best]
                 answer += f" [{best}]"
-                yield {"type": "token", "text": f" [{best}]"}
+                yield Token(text=f" [{best}]")
         timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        log.info("answered in space %s: %d sources, %d chars, first token %s ms, total %s ms", space, len(sources),
-                 len(answer), timings.get("first_token_ms"), timings["total_ms"])
-        yield {"type": "done", "answer": Answer(answer, sources, cited, lang, "", timings)}
+        log.info("answered in space %s (%s) by %s: %d sources, %d chars, first token %s ms, total %s ms",
+                 self.space, lang, self.llm.last_endpoint or "?", len(sources), len(answer),
+                 timings.get("first_token_ms"), timings["total_ms"])
+        yield AnswerDone(answer=Answer(answer=answer, sources=sources, cited=cited, language=lang, timings=timings))
 
-    def _space_exists(self, space: str) -> bool:
-        try:
-            return self.retriever.store.get_space(space) is not None
-        except Exception:
-            return False
+    async def answer(self, question: str, history: list | None = None) -> Answer:
+        """The finished answer (errors are in it, not raised)."""
+        async for event in self.astream_events(question, history):
+            if isinstance(event, AnswerDone):
+                return event.answer
+        raise AssertionError("the answer stream ended without its done event")
 
-    def _has_documents(self, space: str) -> bool:
-        return any(d.status == "ready" for d in self.retriever.store.list_documents(space))
+    # --- LlamaIndex chat engine ---------------------------------------------------------------------
+    def _history_for(self, chat_history: list[ChatMessage] | None) -> list[ChatMessage]:
+        return self._history if chat_history is None else list(chat_history)
 
-    async def ask(self, space: str, question: str, history: list[dict] | None = None,
-                  top_k: int | None = None) -> Answer:
-        result = None
-        async for event in self.astream(space, question, history, top_k):
-            if event["type"] == "done":
-                result = event["answer"]
-        assert result is not None
-        return result
+    def _remember(self, question: str, text: str, chat_history: list[ChatMessage] | None) -> None:
+        if chat_history is not None:
+            self._history = list(chat_history)
+        self._history += [ChatMessage(role=MessageRole.USER, content=question),
+                          ChatMessage(role=MessageRole.ASSISTANT, content=text)]
+
+    @staticmethod
+    def _raise_for(answer: Answer) -> None:
+        if answer.error_code:
+            raise ERRORS_BY_CODE.get(answer.error_code, LLMError)(answer.error or answer.answer)
+
+    @dispatcher.span
+    async def achat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
+        """The answer with its source nodes; an answer that failed raises its error (LLMUnavailable, ...)."""
+        answer = await self.answer(message, self._history_for(chat_history))
+        self._raise_for(answer)
+        self._remember(message, answer.answer, chat_history)
+        return AgentChatResponse(response=answer.answer, source_nodes=list(self.last_nodes),
+                                 metadata={"answer": answer})
+
+    @dispatcher.span
+    def chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
+        return run_sync(self.achat(message, chat_history))
+
+    @dispatcher.span
+    async def astream_chat(self, message: str,
+                           chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
+        """Retrieves first (so `source_nodes` is set), then streams the answer's deltas; a failure raises."""
+        events = self.astream_events(message, self._history_for(chat_history))
+        first = await anext(events)
+        nodes = list(self.last_nodes) if isinstance(first, SourcesFound) else []
+
+        async def deltas():
+            text = ""
+            async for event in events:
+                if isinstance(event, AnswerDone):
+                    self._raise_for(event.answer)
+                    self._remember(message, event.answer.answer, chat_history)
+                elif isinstance(event, Token):
+                    text += event.text
+                    yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
+                                       delta=event.text)
+
+        return StreamingAgentChatResponse(achat_stream=deltas(), source_nodes=nodes, is_writing_to_memory=False)
+
+    @dispatcher.span
+    def stream_chat(self, message: str,
+                    chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
+        def events():
+            return self.astream_events(message, self._history_for(chat_history))
+
+        stream = iterate_sync(events)
+        first = next(stream)
+        nodes = list(self.last_nodes) if isinstance(first, SourcesFound) else []
+
+        def deltas():
+            text = ""
+            for event in stream:
+                if isinstance(event, AnswerDone):
+                    self._raise_for(event.answer)
+                    self._remember(message, event.answer.answer, chat_history)
+                elif isinstance(event, Token):
+                    text += event.text
+                    yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
+                                       delta=event.text)
+
+        return StreamingAgentChatResponse(chat_stream=deltas(), source_nodes=nodes, is_writing_to_memory=False)
+
+    def reset(self) -> None:
+        self._history = []
+
+    @property
+    def chat_history(self) -> list[ChatMessage]:
+        return list(self._history)
+
+
+__all__ = ["SpaceChatEngine", "message_text", "to_source"]

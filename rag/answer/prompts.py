@@ -1,7 +1,6 @@
 """Prompt text for the answer step, in the language of the question."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 
@@ -32,7 +31,6 @@ ERROR_NOTES = {
                  "en": "An internal error stopped the answer. The server log has the details."},
 }
 
-SOURCES_HEADING = {"ru": "Источники", "en": "Sources"}
 PAGE_WORD = {"ru": "стр.", "en": "p."}
 
 SYSTEM = {
@@ -117,8 +115,7 @@ def plan_prompt(question: str, history: list[tuple[str, str]], sources: list, co
             kept.append(s)
             budget -= cost
         elif budget > 400 or not kept:
-            s.text = cut(s.text, max(_MIN_SOURCE_CHARS, int(budget) - 80))
-            kept.append(s)
+            kept.append(s.model_copy(update={"text": cut(s.text, max(_MIN_SOURCE_CHARS, int(budget) - 80))}))
             break
         else:
             break

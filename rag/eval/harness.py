@@ -3,7 +3,7 @@
 
 Indexes DIR into a temporary space (a temporary Qdrant dir, or --index-dir to keep and reuse one), runs every
 question and reports hit@1, hit@5, MRR, answer accuracy and abstention, overall and by language. The scoring rules
-are in rag/eval_metrics.py. Each JSONL line is {id, question, answer, source, evidence, kind[, lang]}; `source` is
+are in rag/eval/metrics.py. Each JSONL line is {id, question, answer, source, evidence, kind[, lang]}; `source` is
 relative to DIR; unanswerable items have null answer, source and evidence."""
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def evaluate_item(service, item: dict, top_k: int, retrieval_only: bool) -> dict
 def run(dataset: Path, corpus: Path, top_k: int = 5, retrieval_only: bool = False,
         settings_overrides: dict | None = None, index_dir: Path | None = None, log=print) -> dict:
     from config.settings import load_settings
-    from rag.service import RagService
+    from rag import build_service
 
     items = load_dataset(dataset)
     with tempfile.TemporaryDirectory(prefix="qc-eval-") as tmp:
@@ -80,7 +80,7 @@ def run(dataset: Path, corpus: Path, top_k: int = 5, retrieval_only: bool = Fals
         settings = load_settings(env_file=None, qdrant_path=qdrant, qdrant_url="", **overrides)
         # retrieval uses the LLM too when it translates questions or reranks
         needs_llm = (not retrieval_only or settings.query_translation == "auto" or settings.rerank == "llm")
-        service = RagService(settings, start_llm=needs_llm)
+        service = build_service(settings, start_llm=needs_llm)
         try:
             index_s = index_corpus(service, corpus, log)
             rows = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from rag.ingest.errors import UnreadableFile
+from rag.errors import UnreadableFile
 
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024      # total uncompressed size of an Office zip
 MAX_ZIP_RATIO = 200                         # uncompressed / compressed, over the whole archive

@@ -6,14 +6,14 @@ import io
 import zipfile
 from typing import Iterator
 
-from rag.ingest.errors import UnreadableFile
+from rag.errors import UnreadableFile
 from rag.ingest.readers import rows_as_records
-from rag.ingest.sections import Section
+from rag.ingest.sections import DEFAULT_READ, ReadOptions, Section
 
 _BROKEN = (zipfile.BadZipFile, KeyError, ValueError, OSError)
 
 
-def read_docx(data: bytes, name: str) -> Iterator[Section]:
+def read_docx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -54,7 +54,7 @@ def _shape_text(shape) -> list[str]:
     return out
 
 
-def read_pptx(data: bytes, name: str) -> Iterator[Section]:
+def read_pptx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     from pptx import Presentation
     from pptx.exc import PackageNotFoundError
 
@@ -74,7 +74,7 @@ def read_pptx(data: bytes, name: str) -> Iterator[Section]:
             yield Section(text="\n".join(lines), page=number, heading=title)
 
 
-def read_xlsx(data: bytes, name: str) -> Iterator[Section]:
+def read_xlsx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     import openpyxl
 
     try:

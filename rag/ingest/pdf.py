@@ -3,25 +3,22 @@ pages without a text layer go through OCR (tesseract rus+eng) when tesseract is 
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 from typing import Iterator
 
-from rag.ingest.errors import UnreadableFile
-from rag.ingest.sections import Section
+from rag.errors import UnreadableFile
+from rag.ingest.sections import DEFAULT_READ, ReadOptions, Section
 
-OCR_LANGS = os.environ.get("OCR_LANGS", "rus+eng")
 OCR_DPI = 300
 _MIN_TEXT_CHARS = 20
 
 
-def ocr_available() -> bool:
-    return os.environ.get("OCR_ENABLED", "auto").lower() not in ("0", "false", "off", "no") \
-        and shutil.which("tesseract") is not None
+def ocr_available(options: ReadOptions = DEFAULT_READ) -> bool:
+    return options.ocr_enabled and shutil.which("tesseract") is not None
 
 
-def ocr_image_png(png: bytes, langs: str = OCR_LANGS, timeout: float = 300) -> str:
+def ocr_image_png(png: bytes, langs: str = DEFAULT_READ.ocr_langs, timeout: float = 300) -> str:
     """Run tesseract on one PNG image and return its text."""
     proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", langs, "--psm", "3"], input=png,
                           capture_output=True, timeout=timeout)
@@ -30,11 +27,11 @@ def ocr_image_png(png: bytes, langs: str = OCR_LANGS, timeout: float = 300) -> s
     return proc.stdout.decode("utf-8", errors="replace")
 
 
-def _ocr_page(page) -> str:
+def _ocr_page(page, langs: str) -> str:
     image = page.to_image(resolution=OCR_DPI).original
     buffer = io.BytesIO()
     image.convert("L").save(buffer, format="PNG")
-    return ocr_image_png(buffer.getvalue())
+    return ocr_image_png(buffer.getvalue(), langs)
 
 
 def _is_locked(data: bytes) -> bool:
@@ -48,7 +45,7 @@ def _is_locked(data: bytes) -> bool:
         return False  # damaged files are reported by the parser below
 
 
-def read_pdf(data: bytes, name: str) -> Iterator[Section]:
+def read_pdf(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
@@ -66,7 +63,7 @@ def read_pdf(data: bytes, name: str) -> Iterator[Section]:
     if not pages:
         pdf.close()
         raise UnreadableFile("PDF without pages")
-    ocr = ocr_available()
+    ocr = ocr_available(options)
     with pdf:
         for number, page in enumerate(pages, start=1):
             try:
@@ -77,7 +74,7 @@ def read_pdf(data: bytes, name: str) -> Iterator[Section]:
                             "warning": f"page {number}: scanned image without text; skipped because OCR is off "
                                        "(install tesseract-ocr and tesseract-ocr-rus)"})
                         continue
-                    text = _ocr_page(page)
+                    text = _ocr_page(page, options.ocr_langs)
                     if text.strip():
                         yield Section(text=text, page=number, extra={"ocr": True})
                         continue

@@ -17,39 +17,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-from rag.embedding import sparse
 from rag.embedding.dense import _SyncEmbedding
+from rag.errors import UnreadableFile
 from rag.ingest.catalog import Catalog
-from rag.ingest.chunking import CHUNK_METADATA_KEYS, Chunk, Chunker, document_title, embed_text, sparse_text
-from rag.ingest.errors import UnreadableFile
+from rag.ingest.chunking import Chunk, Chunker, document_title
 from rag.ingest.naming import clean_file_name, looks_like_garbage
 from rag.ingest.readers import read_sections
-from rag.text.language import detect_language
+from rag.ingest.sections import DEFAULT_READ, ReadOptions
+from rag.ingest.writer import BATCH_CHUNKS, ChunkWriter, chunk_node
 from rag.store.qdrant_store import DocRecord, Store
+from rag.text.language import detect_language
+from rag.types import ChunksWritten, FileDone, FileStarted, IngestProgress, IngestResult
 
 log = logging.getLogger(__name__)
-Progress = Callable[[str, dict], None]
 
-BATCH_CHUNKS = 64          # chunks per embed + upsert step
 QUEUE_BATCHES = 4          # parsed batches waiting for the embedder (bounds memory)
 _GARBAGE_SAMPLE = 20_000   # characters checked for unreadable text before anything is written
-_HIDDEN_KEYS = list(CHUNK_METADATA_KEYS)
-
-
-@dataclass
-class IngestResult:
-    file: str
-    status: str              # "ok" | "skipped" | "failed"
-    reason: str = ""
-    chunks: int = 0
-    pages: int = 0
-    seconds: float = 0.0
-    replaced: bool = False
-    warnings: list[str] = field(default_factory=list)
-    parse_s: float = 0.0
-    embed_s: float = 0.0
 
 
 @dataclass
@@ -61,26 +44,43 @@ class _Work:
     record: DocRecord | None = None
     chunks: list[Chunk] = field(default_factory=list)
     result: IngestResult | None = None
+    parse_s: float = 0.0
+    pages: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _FileState:
+    """What the embedder side knows of one file while it is written."""
+    started: float
+    record: DocRecord | None = None    # set once the document is registered ("indexing")
+    chunks: int = 0
+    parse_s: float = 0.0
+    embed_s: float = 0.0
+    error: str = ""
 
 
 class Ingestor:
     def __init__(self, store: Store, embedder: _SyncEmbedding, chunk_size: int = 0, chunk_overlap: int = 48,
-                 max_file_mb: float = 100.0) -> None:
+                 max_file_mb: float = 100.0, read_options: ReadOptions = DEFAULT_READ) -> None:
         self.store = store
         self.embedder = embedder
+        self.writer = ChunkWriter(store, embedder)
+        self.read_options = read_options
+        self.timings: dict[str, tuple[float, float]] = {}   # file -> (parse_s, embed_s) of the last batch
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, chunk_size, chunk_overlap)
         self.max_bytes = int(max_file_mb * 1024 * 1024)
 
     # --- public API -------------------------------------------------------------------------------
-    def ingest_bytes(self, space: str, name: str, data: bytes, progress: Progress | None = None) -> IngestResult:
+    def ingest_bytes(self, space: str, name: str, data: bytes, progress: IngestProgress | None = None) -> IngestResult:
         return self._run(space, [(name, lambda: data)], progress)[0]
 
-    def ingest_path(self, space: str, path: Path, progress: Progress | None = None,
+    def ingest_path(self, space: str, path: Path, progress: IngestProgress | None = None,
                     display_name: str | None = None) -> IngestResult:
         return self.ingest_many(space, [(display_name or path.name, path)], progress)[0]
 
     def ingest_many(self, space: str, files: Iterable[tuple[str, Path]],
-                    progress: Progress | None = None) -> list[IngestResult]:
+                    progress: IngestProgress | None = None) -> list[IngestResult]:
         return self._run(space, [(name, self._loader(Path(path))) for name, path in files], progress)
 
     # --- producer: read, check, parse, chunk ------------------------------------------------------
@@ -117,11 +117,11 @@ class Ingestor:
                             return
                         out.put(work)
                 except UnreadableFile as err:
-                    out.put(_Work("end", index, name, result=IngestResult(name, "failed", str(err))))
+                    out.put(_Work("end", index, name, result=IngestResult(file=name, status="failed", reason=str(err))))
                 except Exception as err:  # a broken file must never break the batch
                     log.exception("parsing %s failed", name)
                     out.put(_Work("end", index, name, result=IngestResult(
-                        name, "failed", f"internal error: {type(err).__name__}: {err}")))
+                        file=name, status="failed", reason=f"internal error: {type(err).__name__}: {err}")))
                 finally:
                     log.debug("parsed %s in %.2fs", name, time.perf_counter() - started)
         finally:
@@ -139,13 +139,14 @@ class Ingestor:
         if duplicate:
             other, doc = duplicate
             why = "unchanged" if other == name else f"same content as {other}"
-            yield _Work("end", index, name, result=IngestResult(name, "skipped", why, chunks=doc.chunks if doc else 0,
+            yield _Work("end", index, name, result=IngestResult(file=name, status="skipped", reason=why,
+                                                                 chunks=doc.chunks if doc else 0,
                                                                  pages=doc.pages if doc else 0))
             return
         record = DocRecord(space=space, doc_id=content_hash[:32], file_name=name, content_hash=content_hash,
                            size=len(data), pages=0, chunks=0, status="indexing", added=time.time(),
                            file_type=Path(name).suffix.lower().lstrip("."))
-        sections = read_sections(data, name)
+        sections = read_sections(data, name, self.read_options)
         del data
         warnings: list[str] = []
         pending: list[Chunk] = []
@@ -168,8 +169,7 @@ class Ingestor:
                 checked, sample = True, []
             while len(pending) >= BATCH_CHUNKS:
                 total += BATCH_CHUNKS
-                yield _Work("chunks", index, name, record, pending[:BATCH_CHUNKS],
-                            IngestResult(name, "ok", parse_s=time.thread_time() - t0))
+                yield _Work("chunks", index, name, record, pending[:BATCH_CHUNKS], parse_s=time.thread_time() - t0)
                 t0 = time.thread_time()
                 pending = pending[BATCH_CHUNKS:]
         if not checked:
@@ -178,9 +178,9 @@ class Ingestor:
             reason = "no extractable text (a scan without OCR, or an empty document)"
             raise UnreadableFile("; ".join([reason, *warnings[:3]]))
         record.pages = pages
-        yield _Work("chunks", index, name, record, pending, IngestResult(name, "ok", pages=pages, warnings=warnings,
-                                                                         parse_s=time.thread_time() - t0))
-        yield _Work("end", index, name, record, result=IngestResult(name, "ok", pages=pages, warnings=warnings))
+        yield _Work("chunks", index, name, record, pending, parse_s=time.thread_time() - t0)
+        yield _Work("end", index, name, record, result=IngestResult(file=name, status="ok", pages=pages,
+                                                                    warnings=warnings))
 
     @staticmethod
     def _check_text(text: str, warnings: list[str] | None = None) -> None:
@@ -192,7 +192,7 @@ class Ingestor:
 
     # --- consumer: embed, write, commit -----------------------------------------------------------
     def _run(self, space: str, items: list[tuple[str, Callable[[], bytes]]],
-             progress: Progress | None) -> list[IngestResult]:
+             progress: IngestProgress | None) -> list[IngestResult]:
         results: list[IngestResult | None] = [None] * len(items)
         work: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
         stop = threading.Event()
@@ -200,7 +200,8 @@ class Ingestor:
         producer = threading.Thread(target=self._produce, args=(space, items, work, stop, catalog), daemon=True,
                                     name="ingest-parser")
         producer.start()
-        state: dict[int, dict] = {}
+        state: dict[int, _FileState] = {}
+        self.timings = {}
         try:
             while True:
                 item: _Work = work.get()
@@ -210,8 +211,8 @@ class Ingestor:
         except BaseException:
             stop.set()
             for entry in state.values():  # an interrupted batch leaves no half document
-                if entry.get("written"):
-                    self.store.delete_document(space, entry["record"].doc_id)
+                if entry.record is not None:
+                    self.store.delete_document(space, entry.record.doc_id)
             raise
         finally:
             stop.set()
@@ -222,13 +223,12 @@ class Ingestor:
                     producer.join(timeout=0.1)
         return [r for r in results if r is not None]
 
-    def _consume(self, space: str, item: _Work, state: dict, results: list, total: int,
-                 progress: Progress | None, catalog: Catalog) -> None:
+    def _consume(self, space: str, item: _Work, state: dict[int, _FileState], results: list, total: int,
+                 progress: IngestProgress | None, catalog: Catalog) -> None:
         if item.kind == "start":
-            state[item.index] = {"started": time.perf_counter(), "chunks": 0, "written": False, "embed_s": 0.0,
-                                 "parse_s": 0.0}
+            state[item.index] = _FileState(started=time.perf_counter())
             if progress:
-                progress("file", {"file": item.name, "index": item.index + 1, "total": total})
+                progress(FileStarted(file=item.name, index=item.index + 1, total=total))
             return
         entry = state[item.index]
         if item.kind == "chunks":
@@ -236,61 +236,54 @@ class Ingestor:
                 self._write_batch(space, item, entry)
             except Exception as err:
                 log.exception("writing %s failed", item.name)
-                entry["error"] = f"internal error: {type(err).__name__}: {err}"
+                entry.error = f"internal error: {type(err).__name__}: {err}"
             if progress:
-                progress("chunks", {"file": item.name, "done": entry["chunks"], "added": len(item.chunks)})
+                progress(ChunksWritten(file=item.name, done=entry.chunks, added=len(item.chunks)))
             return
         result = item.result
-        if entry.get("error"):
-            result = IngestResult(item.name, "failed", entry["error"])
-        if result.status == "ok":
+        assert result is not None
+        if entry.error:
+            result = IngestResult(file=item.name, status="failed", reason=entry.error)
+        if result.status == "ok" and item.record is not None:
             result = self._commit(space, item.record, entry, result, catalog)
-        elif entry["written"]:
-            self.store.delete_document(space, entry["record"].doc_id)
-        result.seconds = round(time.perf_counter() - entry["started"], 3)
-        result.embed_s, result.parse_s = round(entry["embed_s"], 3), round(entry["parse_s"], 3)
+        elif entry.record is not None:
+            self.store.delete_document(space, entry.record.doc_id)
+        result = result.model_copy(update={"seconds": round(time.perf_counter() - entry.started, 3)})
+        self.timings[item.name] = (round(entry.parse_s, 3), round(entry.embed_s, 3))
+        log.info("ingested %s into space %s: %s%s, %d chunks, %d pages, %.2f s", item.name, space, result.status,
+                 f" ({result.reason})" if result.reason else "", result.chunks, result.pages, result.seconds)
         results[item.index] = result
         state.pop(item.index, None)
         if progress:
-            progress("result", {"result": result, "index": item.index + 1, "total": total})
+            progress(FileDone(result=result, index=item.index + 1, total=total))
 
-    def _write_batch(self, space: str, item: _Work, entry: dict) -> None:
-        if entry.get("error") or not item.chunks:
+    def _write_batch(self, space: str, item: _Work, entry: _FileState) -> None:
+        if entry.error or not item.chunks or item.record is None:
             return
         record = item.record
-        entry["parse_s"] += item.result.parse_s if item.result else 0.0
-        if not entry["written"]:
+        entry.parse_s += item.parse_s
+        if entry.record is None:
             self.store.put_document(record)  # "indexing": registered before any chunk exists
-            entry["written"], entry["record"] = True, record
-        t0 = time.perf_counter()
-        texts = [embed_text(c.text, c.heading, record.title) for c in item.chunks]
-        vectors = self.embedder.get_text_embedding_batch(texts)
-        entry["embed_s"] += time.perf_counter() - t0
-        sparse_vectors = [sparse.document_vector(sparse_text(c.text, c.heading, record.title, record.file_name))
-                          for c in item.chunks]
+            entry.record = record
         nodes = []
-        for offset, (chunk, vector) in enumerate(zip(item.chunks, vectors)):
+        for offset, chunk in enumerate(item.chunks):
             meta = {"space": space, "file_name": record.file_name, "page": chunk.page,
                     "content_hash": record.content_hash, "heading": chunk.heading,
-                    "chunk_index": entry["chunks"] + offset, "file_type": record.file_type, "title": record.title,
+                    "chunk_index": entry.chunks + offset, "file_type": record.file_type, "title": record.title,
                     **chunk.extra}
             meta.pop("warning", None)
-            node = TextNode(text=chunk.text, metadata=meta, embedding=vector,
-                            excluded_embed_metadata_keys=_HIDDEN_KEYS, excluded_llm_metadata_keys=_HIDDEN_KEYS)
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=record.doc_id)
-            nodes.append(node)
-        self.store.add_chunks(self.store.collection_of(space), nodes, sparse_vectors)
-        entry["chunks"] += len(nodes)
+            nodes.append(chunk_node(chunk.text, meta, record.doc_id))
+        entry.embed_s += self.writer.write(self.store.collection_of(space), nodes)
+        entry.chunks += len(nodes)
         record.updated = time.time()
 
-    def _commit(self, space: str, record: DocRecord, entry: dict, result: IngestResult,
+    def _commit(self, space: str, record: DocRecord, entry: _FileState, result: IngestResult,
                 catalog: Catalog) -> IngestResult:
         previous = catalog.others_named(record.file_name, record.doc_id)
-        record.status, record.chunks, record.updated = "ready", entry["chunks"], time.time()
+        record.status, record.chunks, record.updated = "ready", entry.chunks, time.time()
         record.notes = "; ".join(result.warnings[:20])
         self.store.put_document(record)
         for old in previous:  # replace: the old version goes only after the new one is complete
             self.store.delete_document(space, old.doc_id)
         catalog.committed(record, previous)
-        result.chunks, result.replaced = entry["chunks"], bool(previous)
-        return result
+        return result.model_copy(update={"chunks": entry.chunks, "replaced": bool(previous)})

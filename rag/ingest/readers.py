@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.ingest import guards
-from rag.ingest.errors import UnreadableFile
-from rag.ingest.sections import Section, decode_text, slices
+from rag.errors import UnreadableFile
+from rag.ingest.sections import DEFAULT_READ, ReadOptions, Section, decode_text, slices
 
 __all__ = ["READERS", "Section", "UnreadableFile", "read_sections", "supported_suffixes", "decode_text"]
 
 
-def _read_text(data: bytes, name: str) -> Iterator[Section]:
+def _read_text(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     text = decode_text(data)
     if "\x00" in text[:100_000]:
         raise UnreadableFile("binary content: not a text file")
@@ -27,7 +27,7 @@ def _read_text(data: bytes, name: str) -> Iterator[Section]:
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 
 
-def _read_markdown(data: bytes, name: str) -> Iterator[Section]:
+def _read_markdown(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     """Split Markdown at headings so each section carries its heading."""
     heading, lines = "", []
     for line in decode_text(data).splitlines():
@@ -62,7 +62,7 @@ def rows_as_records(header: list[str], rows: Iterator[tuple[int, list]], sheet: 
         yield Section(text="\n".join(batch), heading=sheet, extra={"rows": f"{first}-{line_no}"})
 
 
-def _read_csv(data: bytes, name: str) -> Iterator[Section]:
+def _read_csv(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     text = decode_text(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
@@ -74,16 +74,19 @@ def _read_csv(data: bytes, name: str) -> Iterator[Section]:
         yield from rows_as_records(header, enumerate(reader, start=2))
 
 
-def _lazy(module: str, func: str) -> Callable[[bytes, str], Iterator[Section]]:
-    def read(data: bytes, name: str) -> Iterator[Section]:
+Reader = Callable[[bytes, str, ReadOptions], Iterator[Section]]
+
+
+def _lazy(module: str, func: str) -> Reader:
+    def read(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
         import importlib
 
-        return getattr(importlib.import_module(f"rag.ingest.{module}"), func)(data, name)
+        return getattr(importlib.import_module(f"rag.ingest.{module}"), func)(data, name, options)
 
     return read
 
 
-READERS: dict[str, Callable[[bytes, str], Iterator[Section]]] = {
+READERS: dict[str, Reader] = {
     ".txt": _read_text, ".text": _read_text, ".log": _read_text,
     ".md": _read_markdown, ".markdown": _read_markdown,
     ".csv": _read_csv, ".tsv": _read_csv,
@@ -99,7 +102,7 @@ def supported_suffixes() -> list[str]:
     return sorted(READERS)
 
 
-def read_sections(data: bytes, name: str) -> Iterator[Section]:
+def read_sections(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     """Yield the sections of file `name` with content `data`; raise UnreadableFile with a reason."""
     suffix = Path(name).suffix.lower()
     reader = READERS.get(suffix)
@@ -108,4 +111,4 @@ def read_sections(data: bytes, name: str) -> Iterator[Section]:
     if not data:
         raise UnreadableFile("empty file (0 bytes)")
     guards.check_content_matches(data, suffix)
-    yield from reader(data, name)
+    yield from reader(data, name, options)

@@ -4,9 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from rag.ingest.errors import UnreadableFile
+from rag.errors import UnreadableFile
 
 SLICE_CHARS = 100_000  # long texts are handed on in slices, so one huge line never sits in memory twice
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How files are read, from the settings: OCR of pages without a text layer (OCR_ENABLED, OCR_LANGS)."""
+    ocr_enabled: bool = True
+    ocr_langs: str = "rus+eng"
+
+
+DEFAULT_READ = ReadOptions()
 
 
 @dataclass

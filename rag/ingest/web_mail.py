@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
-from rag.ingest.errors import UnreadableFile
-from rag.ingest.sections import Section, decode_text
+from rag.errors import UnreadableFile
+from rag.ingest.sections import DEFAULT_READ, ReadOptions, Section, decode_text
 
 _SKIP = {"script", "style", "noscript", "template", "svg"}
 _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table",
@@ -74,14 +74,14 @@ class _TextExtractor(HTMLParser):
         self._flush()
 
 
-def read_html(data: bytes, name: str) -> Iterator[Section]:
+def read_html(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     parser = _TextExtractor()
     parser.feed(decode_text(data))
     parser.close()
     yield from parser.sections
 
 
-def read_eml(data: bytes, name: str) -> Iterator[Section]:
+def read_eml(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     from rag.ingest.readers import READERS, read_sections
 
     try:
@@ -105,7 +105,7 @@ def read_eml(data: bytes, name: str) -> Iterator[Section]:
             continue
         payload = part.get_payload(decode=True) or b""
         try:
-            for section in read_sections(payload, filename):
+            for section in read_sections(payload, filename, options):
                 section.heading = f"{filename}: {section.heading}" if section.heading else filename
                 section.extra = {**section.extra, "attachment": filename}
                 yield section

@@ -19,6 +19,7 @@ import openai
 from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
 
+from rag.errors import LLMError, LLMIncomplete, LLMUnavailable
 from rag.text.redact import redact_text, redact_url
 
 log = logging.getLogger(__name__)
@@ -27,19 +28,13 @@ _CONNECT_ERRORS = (openai.APIConnectionError, openai.APITimeoutError, openai.Int
                    httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)
 
 
-class LLMError(RuntimeError):
-    """The LLM gave no usable answer. `code` is stable for clients; the message says what happened."""
-    code = "llm_error"
+_FAILOVER_ERRORS = (*_CONNECT_ERRORS, LLMIncomplete, httpx.HTTPError, openai.APIStatusError)
 
 
-class LLMUnavailable(LLMError):
-    """No endpoint could be reached; the message says which were tried and why."""
-    code = "llm_unavailable"
-
-
-class LLMIncomplete(LLMError):
-    """The endpoint answered, but the reply was empty or stopped before its end."""
-    code = "llm_incomplete"
+def _no_answer(errors: list[tuple[type[LLMError], str]]) -> LLMError:
+    kinds = {kind for kind, _ in errors}
+    kind = kinds.pop() if len(kinds) == 1 else LLMError
+    return kind("LLM gave no answer: " + "; ".join(text for _, text in errors))
 
 
 async def discover_model(base_url: str, api_key: str = "not-needed", timeout: float = 5.0) -> str:
@@ -143,21 +138,23 @@ class LLMPool:
         endpoint.model = endpoint.llm.model = name
         log.info("LLM endpoint %s serves model %s", endpoint.shown_url, name)
 
-    async def astream_chat(self, messages: list[ChatMessage], temperature: float | None = None) -> AsyncIterator[str]:
+    async def astream_chat(self, messages: list[ChatMessage], temperature: float | None = None,
+                           served: dict | None = None) -> AsyncIterator[str]:
         """Stream answer text deltas; fail over to another endpoint if one fails before its first token.
-        `temperature` overrides the configured one for this call. Raises an `LLMError` unless the reply has text
-        and a finish reason."""
+        `temperature` overrides the configured one for this call; `served`, when given, gets the (redacted) URL
+        of the endpoint that answered under "endpoint". Raises an `LLMError` unless the reply has text and a
+        finish reason."""
         options = {} if temperature is None else {"temperature": temperature}
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
         while True:
             picked = self._pick(tried)
             if picked is None:
-                kinds = {kind for kind, _ in errors}
-                kind = kinds.pop() if len(kinds) == 1 else LLMError
-                raise kind("LLM gave no answer: " + "; ".join(text for _, text in errors))
+                raise _no_answer(errors)
             index, endpoint = picked
             tried.add(index)
+            if served is not None:
+                served["endpoint"] = endpoint.shown_url
             started, has_text, finish, chunks = False, False, None, 0
             stream = None
             try:
@@ -177,14 +174,8 @@ class LLMPool:
                     raise LLMIncomplete(f"{what} (incomplete)")
                 self._release(endpoint)
                 return
-            except (*_CONNECT_ERRORS, LLMIncomplete, httpx.HTTPError, openai.APIStatusError) as err:
-                kind = (LLMIncomplete if isinstance(err, LLMIncomplete) else
-                        LLMUnavailable if isinstance(err, (*_CONNECT_ERRORS, httpx.HTTPError)) else LLMError)
-                reason = redact_text(f"{type(err).__name__}: {err}")
-                self._release(endpoint, reason)
-                log.warning("LLM endpoint %s failed%s: %s", endpoint.shown_url,
-                            " mid-answer" if started else "", reason)
-                errors.append((kind, f"{endpoint.shown_url}: {reason}"))
+            except _FAILOVER_ERRORS as err:
+                reason = self._failed(endpoint, err, errors, len(tried) < len(self.endpoints) and not started)
                 if started:
                     raise LLMIncomplete(f"the answer from {endpoint.shown_url} broke off: {reason}") from err
             except BaseException as err:
@@ -195,6 +186,44 @@ class LLMPool:
             finally:
                 if stream is not None:  # closes the HTTP response, so the server stops generating at once
                     await stream.aclose()
+
+    def _failed(self, endpoint: Endpoint, err: BaseException, errors: list, failing_over: bool) -> str:
+        """Count a failure against the endpoint (it rests for a while), log it, and note it for the final error."""
+        kind = (LLMIncomplete if isinstance(err, LLMIncomplete) else
+                LLMUnavailable if isinstance(err, (*_CONNECT_ERRORS, httpx.HTTPError)) else LLMError)
+        reason = redact_text(f"{type(err).__name__}: {err}")
+        self._release(endpoint, reason)
+        log.warning("LLM endpoint %s failed: %s%s", endpoint.shown_url, reason,
+                    "; failing over to another endpoint" if failing_over else "")
+        errors.append((kind, f"{endpoint.shown_url}: {reason}"))
+        return reason
+
+    def chat(self, messages: list[ChatMessage], temperature: float | None = None) -> str:
+        """The whole reply at once, for sync callers (the LLM reranker), with the same balancing, failover and
+        checks as the stream."""
+        options = {} if temperature is None else {"temperature": temperature}
+        tried: set[int] = set()
+        errors: list[tuple[type[LLMError], str]] = []
+        while True:
+            picked = self._pick(tried)
+            if picked is None:
+                raise _no_answer(errors)
+            index, endpoint = picked
+            tried.add(index)
+            try:
+                if not endpoint.model:
+                    self._discover_now(endpoint)
+                reply = endpoint.llm.chat(messages, **options)
+                text = reply.message.content or ""
+                if not text.strip() or _finish_reason(reply.raw) is None:
+                    raise LLMIncomplete("an empty reply" if not text.strip() else "a reply without a finish reason")
+                self._release(endpoint)
+                return text
+            except _FAILOVER_ERRORS as err:
+                self._failed(endpoint, err, errors, len(tried) < len(self.endpoints))
+            except BaseException:
+                self._release(endpoint)
+                raise
 
     async def health(self, probe: Probe | None = None) -> list[dict]:
         """One report per endpoint: state ok, busy (alive but too loaded to answer the probe in time) or down,

@@ -122,7 +122,9 @@ def merge_neighbours(nodes: list[NodeWithScore], scan: int, max_chunks: int) -> 
     return out + [n for n in nodes if id(n) not in taken]
 
 
-class Retriever:
+class HybridSearch:
+    """Fused dense + sparse search in one Qdrant request, then rerank, merge and diversity (see the module doc)."""
+
     def __init__(self, store: Store, embedder, options: RetrievalOptions | None = None,
                  reranker=None) -> None:
         self.store, self.embedder = store, embedder

@@ -8,7 +8,7 @@ Both keep the result length: candidates the reranker leaves out follow the ones 
 """
 from __future__ import annotations
 
-from typing import Callable
+from llama_index.core.llms import LLM
 
 from llama_index.core.schema import NodeWithScore
 
@@ -31,16 +31,18 @@ def _excerpts(nodes) -> list:
 
 
 class LLMReranker:
-    def __init__(self, llm_getter: Callable) -> None:
-        self._llm = llm_getter
+    """`llm` is a LlamaIndex LLM: in the app, the pool behind `PooledLLM`, so grading calls are balanced and fail
+    over like answers."""
+
+    def __init__(self, llm: LLM | None) -> None:
+        self.llm = llm
 
     def rerank(self, query: str, nodes: list[NodeWithScore], k: int) -> list[NodeWithScore]:
         from llama_index.core.postprocessor import LLMRerank
 
-        llm = self._llm()
-        if llm is None:
+        if self.llm is None:
             return nodes[:k]
-        ranked = LLMRerank(llm=llm, top_n=k, choice_batch_size=len(nodes),
+        ranked = LLMRerank(llm=self.llm, top_n=k, choice_batch_size=len(nodes),
                            format_node_batch_fn=_excerpts).postprocess_nodes(nodes, query_str=query)
         return _complete(ranked, nodes, k)
 
@@ -55,10 +57,10 @@ class CrossEncoderReranker:
         return _complete(self._rerank.postprocess_nodes(nodes, query_str=query), nodes, k)
 
 
-def build_reranker(spec: str, llm_getter: Callable):
+def build_reranker(spec: str, llm: LLM | None):
     spec = (spec or "").strip()
     if not spec or spec.lower() in ("off", "none", "0", "false"):
         return None
     if spec.lower() == "llm":
-        return LLMReranker(llm_getter)
+        return LLMReranker(llm)
     return CrossEncoderReranker(spec)

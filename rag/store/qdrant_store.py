@@ -21,6 +21,7 @@ from pathlib import Path
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from qdrant_client import QdrantClient, models
 
+from rag.errors import InvalidSpaceName, SpaceNotFound, StoreError
 from rag.store.edge_client import EdgeClient
 
 REGISTRY = "qc_registry"
@@ -47,22 +48,6 @@ class _SerializedClient:
                 return attr(*args, **kwargs)
 
         return locked
-
-
-class SpaceError(ValueError):
-    """A space operation that cannot be done (bad name, embedder mismatch)."""
-
-
-class SpaceNotFound(SpaceError):
-    """No space of that name."""
-
-
-class SpaceExists(SpaceError):
-    """A space of that name is there already."""
-
-
-class SpaceMismatch(SpaceError):
-    """The space was indexed with another embedding model than the app now uses."""
 
 
 @dataclass
@@ -103,9 +88,9 @@ def collection_for(space: str) -> str:
 def validate_space_name(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > 64:
-        raise SpaceError("a space name must be 1-64 characters")
+        raise InvalidSpaceName("a space name must be 1-64 characters")
     if any(ord(ch) < 32 for ch in name) or "/" in name or "\\" in name:
-        raise SpaceError("a space name cannot contain control characters or slashes")
+        raise InvalidSpaceName("a space name cannot contain control characters or slashes")
     return name
 
 
@@ -118,7 +103,7 @@ class Store:
             self.location = url
         else:
             if (Path(path) / "meta.json").exists():
-                raise SpaceError(f"{path} holds data of qdrant-client's old local mode, which this version no "
+                raise StoreError(f"{path} holds data of qdrant-client's old local mode, which this version no "
                                  f"longer reads: move it away and index the documents again")
             self.client = _SerializedClient(EdgeClient(path))
             self.location = str(Path(path).resolve())
@@ -178,7 +163,7 @@ class Store:
     def collection_of(self, name: str) -> str:
         info = self.get_space(name)
         if info is None:
-            raise SpaceNotFound(f"no space named {name!r}")
+            raise SpaceNotFound(name)
         return info.collection
 
     def count_chunks(self, name: str) -> int:
@@ -261,7 +246,7 @@ class Store:
         with self._lock:
             info = self.get_space(name)
             if info is None:
-                raise SpaceError(f"no space named {name!r}")
+                raise SpaceNotFound(name)
             old = info.collection
             info.collection, info.embed_model, info.dim = collection, embed_model, dim
             self.client.upsert(REGISTRY, points=[models.PointStruct(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag.service import RagService
+from rag import RagService
 from webapp.ui import threads
 from webapp.ui.chat import build_chat, restore
 from webapp.ui.documents import build_documents, document_rows

@@ -8,7 +8,7 @@ import functools
 
 import gradio as gr
 
-from rag.service import RagService
+from rag import RagService
 from webapp.ui import threads
 from webapp.ui.chat_stream import respond, stopped
 from webapp.ui.sources_view import panel_html
@@ -30,7 +30,7 @@ def restore(space: str | None, saved):
 
 def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
     state = gr.BrowserState(threads.normalise(None), storage_key="quadrate-chat-threads",
-                            secret=service.settings.ui_state_secret or _DEFAULT_STATE_SECRET)
+                            secret=service.settings.ui_state_secret.get_secret_value() or _DEFAULT_STATE_SECRET)
     with gr.Row():
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chatbot", buttons=["copy"], allow_tags=False,

@@ -10,12 +10,11 @@ from typing import AsyncIterator
 
 import gradio as gr
 
-from rag.answer.chat_engine import citation_block, message_text
-from rag.text.language import detect_language
-from rag.service import RagService
-from rag.store.qdrant_store import SpaceError
+from rag import (AnswerDone, AnswerEvent, RagService, SourcesFound, SpaceError, Token, detect_language,
+                 message_text)
 from webapp.limits import check_ask_limits
 from webapp.ui import threads
+from webapp.ui.citations import citation_block
 from webapp.ui.safe_text import answer_markdown, md_literal
 from webapp.ui.sources_view import fit_note, panel_html, to_stored
 
@@ -32,7 +31,8 @@ STATUS = {
 }
 
 
-async def with_ticks(events: AsyncIterator[dict], interval: float = TICK_S) -> AsyncIterator[dict | None]:
+async def with_ticks(events: AsyncIterator[AnswerEvent],
+                     interval: float = TICK_S) -> AsyncIterator[AnswerEvent | None]:
     """The events of `events`, and None whenever `interval` passes without one (to refresh a clock). The source
     is never cancelled by a tick, only when this generator is closed."""
     iterator = events.__aiter__()
@@ -88,25 +88,25 @@ async def respond(service: RagService, message: str, history: list[dict], space:
     history += [{"role": "user", "content": text}, {"role": "assistant", "content": words["searching"]}]
     yield history, keep, "", keep, *_buttons(True)   # the box is cleared once: what is typed next stays
 
-    started, answer_text, found, fit = time.monotonic(), "", None, ""
+    started, answer_text, fit = time.monotonic(), "", ""
+    found: SourcesFound | None = None
     try:
         async for event in with_ticks(service.astream(space, text, prior, int(k))):
-            if event is None or event["type"] == "sources":
+            if event is None or isinstance(event, SourcesFound):
                 if event is not None:
                     found = event
-                    fit = fit_note(event["requested"], len(event["sources"]), event["found"],
-                                   event["context_window"], lang)
-                    panel = panel_html(to_stored(event["sources"], [], text), lang, fit)
+                    fit = fit_note(event.requested, len(event.sources), event.found, event.context_window, lang)
+                    panel = panel_html(to_stored(event.sources, [], text), lang, fit)
                 if found is not None and not answer_text:
                     history[-1] = {"role": "assistant", "content": words["reading"].format(
-                        n=len(found["sources"]), fit=f"{fit} " if fit else "", s=int(time.monotonic() - started))}
+                        n=len(found.sources), fit=f"{fit} " if fit else "", s=int(time.monotonic() - started))}
                     yield history, panel if event is not None else keep, keep, keep, *_buttons(True)
-            elif event["type"] == "token":
-                answer_text += event["text"]
+            elif isinstance(event, Token):
+                answer_text += event.text
                 history[-1] = {"role": "assistant", "content": answer_markdown(answer_text)}
                 yield history, keep, keep, keep, *_buttons(True)
-            elif event["type"] == "done":
-                a = event["answer"]
+            elif isinstance(event, AnswerDone):
+                a = event.answer
                 content = answer_markdown(a.answer) + citation_block(a.sources, a.cited, a.language, md_literal) \
                     if a.sources else answer_markdown(a.answer)
                 history[-1] = {"role": "assistant", "content": ("⚠️ " if a.error_code else "") + content}

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.ingest.readers import supported_suffixes
-from rag.service import RagService
+from rag import (ChunksWritten, DocumentNotFound, FileDone, FileStarted, RagService, SpaceNotFound)
 from webapp.ui.safe_text import md_literal
 
 RESULT_COLUMNS = ["file", "status", "pages", "chunks", "seconds", "details"]
@@ -17,14 +16,16 @@ DOC_COLUMNS = ["file", "type", "pages", "chunks", "size KB", "added"]
 
 
 def document_rows(service: RagService, space: str | None) -> list[list]:
-    if not space:
-        return []
-    return [[d.file_name, d.file_type, d.pages or "", d.chunks, round(d.size / 1024, 1),
-             time.strftime("%Y-%m-%d %H:%M", time.localtime(d.added))] for d in service.documents(space)]
+    try:
+        docs = service.documents(space) if space else []
+    except SpaceNotFound:  # deleted meanwhile (by another user)
+        docs = []
+    return [[d.name, d.file_type, d.pages or "", d.chunks, round(d.size / 1024, 1),
+             time.strftime("%Y-%m-%d %H:%M", time.localtime(d.added))] for d in docs]
 
 
 def build_documents(service: RagService, selector: gr.Dropdown):
-    gr.Markdown(f"Drop files here (supported: {' '.join(supported_suffixes())}). Each file is indexed into the "
+    gr.Markdown(f"Drop files here (supported: {' '.join(service.supported_suffixes)}). Each file is indexed into the "
                 "selected space; unreadable files are reported and skipped.")
     files = gr.File(file_count="multiple", label="Drop files", elem_id="upload-files", height=140)
     results = gr.Dataframe(headers=RESULT_COLUMNS, label="Upload results", interactive=False, wrap=True,
@@ -56,30 +57,26 @@ def build_documents(service: RagService, selector: gr.Dropdown):
         def work() -> None:
             try:
                 outcome["results"] = service.ingest_files(space, list(zip(names, map(Path, paths))),
-                                                          lambda kind, info: events.put((kind, info)))
+                                                          events.put)
             except Exception as err:  # e.g. the space's embedder differs: say so instead of failing silently
                 outcome["error"] = str(err)
             finally:
-                events.put(("finished", {}))
+                events.put(None)
 
         started = time.perf_counter()
         threading.Thread(target=work, daemon=True, name="ui-upload").start()
         yield rows, f"Indexing {len(paths)} file(s)…", gr.update()
-        while True:
-            kind, info = events.get()
-            if kind == "finished":
-                break
-            index = info.get("index", 0) - 1
-            if kind == "file":
-                rows[index][1] = "indexing…"
-                progress((index, len(paths)), desc=f"Indexing {names[index]}", unit="files")
-            elif kind == "chunks":
+        while (event := events.get()) is not None:
+            if isinstance(event, FileStarted):
+                rows[event.index - 1][1] = "indexing…"
+                progress((event.index - 1, len(paths)), desc=f"Indexing {names[event.index - 1]}", unit="files")
+            elif isinstance(event, ChunksWritten):
                 row = next((r for r in rows if r[1] == "indexing…"), None)
                 if row is not None:
-                    row[3] = info["done"]
-            elif kind == "result":
-                r = info["result"]
-                rows[index] = [r.file, r.status, r.pages or "", r.chunks, r.seconds,
+                    row[3] = event.done
+            elif isinstance(event, FileDone):
+                r = event.result
+                rows[event.index - 1] = [r.file, r.status, r.pages or "", r.chunks, r.seconds,
                                "; ".join([r.reason] * bool(r.reason) + r.warnings[:2])]
             yield rows, f"Indexed {sum(r[1] in ('ok', 'skipped', 'failed') for r in rows)} of {len(paths)}", \
                 gr.update()
@@ -102,14 +99,18 @@ def build_documents(service: RagService, selector: gr.Dropdown):
     selector.change(listing, [selector], [docs, doomed], api_name=False)
 
     def on_ask_delete(space: str | None, name: str | None):
-        doc = next((d for d in service.documents(space) if d.file_name == name), None) if space and name else None
+        docs = document_rows(service, space)
+        doc = next((d for d in docs if d[0] == name), None) if space and name else None
         if doc is None:
             return gr.update(visible=False), "", "Pick a document from the list first."
-        return gr.update(visible=True), (f"Delete **{md_literal(doc.file_name)}** ({doc.chunks} chunks) from space "
+        return gr.update(visible=True), (f"Delete **{md_literal(doc[0])}** ({doc[3]} chunks) from space "
                                          f"**{md_literal(space)}**? It is removed from the index for everyone."), ""
 
     def on_delete(space: str | None, name: str | None):
-        removed = service.delete_document(space, name) if space and name else 0
+        try:
+            removed = service.delete_document(space, name) if space and name else 0
+        except (DocumentNotFound, SpaceNotFound):
+            removed = 0
         note = (f"Deleted **{md_literal(name or '')}**." if removed else
                 f"⚠️ No document named **{md_literal(name or '')}** in this space.")
         return *listing(space), gr.update(visible=False), note

@@ -3,9 +3,8 @@ plain text (document text never renders as Markdown or HTML). Sources are stored
 so any answer's sources can be shown again."""
 from __future__ import annotations
 
-from rag.answer.chat_engine import Source
-from rag.answer.prompts import PAGE_WORD
-from rag.text.stems import content_stems
+from rag import Source, content_stems
+from webapp.ui.citations import source_label
 from webapp.ui.safe_text import html_text
 
 SNIPPET_CHARS = 400
@@ -52,11 +51,10 @@ def panel_html(stored: list[dict] | None, lang: str = "en", note: str = "") -> s
         return f'<div class="qc-sources qc-empty">{html_text(note or labels["empty"])}</div>'
     cards = []
     for s in stored:
-        page = f", {PAGE_WORD.get(lang, 'p.')} {int(s['page'])}" if s.get("page") else ""
         cited = f' <span class="qc-cited">· {labels["cited"]}</span>' if s.get("cited") else ""
         heading = f'<div class="qc-heading">{html_text(s["heading"])}</div>' if s.get("heading") else ""
         cards.append(f'<div class="qc-source" data-n="{int(s["n"])}"><div class="qc-source-title"><b>[{int(s["n"])}] '
-                     f'{html_text(s.get("file", ""))}{html_text(page)}</b>{cited}</div>{heading}'
+                     f'{html_text(source_label(s.get("file", ""), int(s["page"]) if s.get("page") else None, lang))}</b>{cited}</div>{heading}'
                      f'<div class="qc-score">{labels["score"]} {float(s.get("score") or 0):.3f}</div>'
                      f'<blockquote class="qc-snippet">{html_text(s.get("snippet", ""))}</blockquote></div>')
     head = f'<div class="qc-fit-note">{html_text(note)}</div>' if note else ""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag.service import RagService
-from rag.store.qdrant_store import SpaceError, SpaceExists
+from rag import RagService, SpaceError, SpaceExists, SpaceNotFound
 from webapp.ui.safe_text import md_literal
 
 
@@ -14,7 +13,10 @@ def space_names(service: RagService) -> list[str]:
 
 
 def deletion_warning(service: RagService, space: str) -> str:
-    docs = service.documents(space)
+    try:
+        docs = service.documents(space)
+    except SpaceNotFound:
+        return f"Space **{md_literal(space)}** no longer exists."
     chunks = sum(d.chunks for d in docs)
     return (f"Delete space **{md_literal(space)}** with its {len(docs)} document(s) ({chunks} chunks)? "
             f"The documents and their index are removed for everyone; this cannot be undone.")
@@ -57,7 +59,10 @@ def build_spaces(service: RagService):
 
     def on_delete(space: str | None):
         if space:
-            service.delete_space(space)
+            try:
+                service.delete_space(space)
+            except SpaceNotFound:
+                pass  # deleted meanwhile: the list below shows it gone
         names = space_names(service)
         note = f"Deleted space **{md_literal(space or '')}**." if space else ""
         return gr.update(choices=names, value=names[0] if names else None), gr.update(visible=False), note

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from rag.service import RagService
+from rag import RagService
 
 
 def build_status(service: RagService):

@@ -1,0 +1,87 @@
+"""Every error the engine raises to its callers. Each class has a stable `code` that clients can rely on; the
+message says what happened and never holds a secret. Surfaces tell errors apart by type (or by `code`), never by
+their text: the HTTP API maps each class to a status in one table."""
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base of the engine's errors."""
+    code = "error"
+
+
+# --- spaces ---------------------------------------------------------------------------------------
+class SpaceError(RagError, ValueError):
+    """A space operation that cannot be done."""
+    code = "space_error"
+
+
+class SpaceNotFound(SpaceError):
+    """No space of that name."""
+    code = "space_not_found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no space named {name!r}")
+        self.space = name
+
+
+class SpaceExists(SpaceError):
+    """A space of that name is there already."""
+    code = "space_exists"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a space named {name!r} already exists")
+        self.space = name
+
+
+class InvalidSpaceName(SpaceError):
+    """The name cannot be a space name (empty, too long, control characters, slashes)."""
+    code = "invalid_space_name"
+
+
+class EmbedderMismatch(SpaceError):
+    """The space was indexed with another embedding model than the app now uses."""
+    code = "embedder_mismatch"
+
+
+class DocumentNotFound(RagError):
+    """No document of that name in the space."""
+    code = "document_not_found"
+
+
+# --- files ----------------------------------------------------------------------------------------
+class UnreadableFile(RagError):
+    """The file cannot be turned into text; the message is shown to the user as is."""
+    code = "unreadable_file"
+
+
+# --- store ----------------------------------------------------------------------------------------
+class StoreError(RagError):
+    """The vector store cannot be used (unreachable, or holding data this version cannot read)."""
+    code = "store_error"
+
+
+# --- LLM ------------------------------------------------------------------------------------------
+class LLMError(RagError, RuntimeError):
+    """The LLM gave no usable answer."""
+    code = "llm_error"
+
+
+class LLMUnavailable(LLMError):
+    """No endpoint could be reached; the message says which were tried and why."""
+    code = "llm_unavailable"
+
+
+class LLMIncomplete(LLMError):
+    """The endpoint answered, but the reply was empty or stopped before its end."""
+    code = "llm_incomplete"
+
+
+class InternalError(RagError):
+    """Something the engine did not expect; the server log has the details."""
+    code = "internal"
+
+
+ERRORS_BY_CODE: dict[str, type[RagError]] = {
+    cls.code: cls for cls in (SpaceError, SpaceNotFound, SpaceExists, InvalidSpaceName, EmbedderMismatch,
+                              DocumentNotFound, UnreadableFile, StoreError, LLMError, LLMUnavailable, LLMIncomplete,
+                              InternalError)}

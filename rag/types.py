@@ -1,0 +1,145 @@
+"""The public types of the engine: what the facade takes and gives. Internals (collections, content hashes,
+heartbeats, timing breakdowns) stay out, so every surface (UI, REST, OpenAI route, CLI) shows the same fields.
+They are pydantic models, so a surface can serialise them as they are and declare them as response models."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Language = Literal["ru", "en"]
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Space(_Public):
+    """A named set of documents, indexed with one embedding model."""
+    name: str
+    embed_model: str
+    dim: int
+    created: float = Field(description="Unix time")
+
+
+class Document(_Public):
+    """A document that is fully indexed and answers questions."""
+    name: str = Field(description="file name as uploaded, with folder parts")
+    file_type: str
+    size: int = Field(description="bytes")
+    pages: int
+    chunks: int
+    added: float = Field(description="Unix time of the last (re-)upload")
+    title: str = ""
+    language: str = ""
+    notes: str = Field("", description="warnings worth showing: skipped pages, OCR used")
+
+
+class Source(_Public):
+    """One numbered excerpt an answer may cite as [n]."""
+    n: int
+    file: str
+    page: int | None = None
+    score: float
+    text: str
+    heading: str = ""
+
+
+ErrorCode = Literal["llm_unavailable", "llm_incomplete", "llm_error", "space_not_found", "internal"]
+Notice = Literal["empty_space", "no_sources"]
+
+
+class Answer(BaseModel):
+    """A finished answer. When no complete answer came, `error_code` says why and `answer` holds the partial text
+    and a note in the question's language; the sources found stay."""
+    answer: str
+    sources: list[Source] = Field(default_factory=list)
+    cited: list[int] = Field(default_factory=list)
+    language: Language = "en"
+    error: str = ""
+    error_code: ErrorCode | Literal[""] = ""
+    notice: Notice | Literal[""] = ""
+    timings: dict[str, float | str | None] = Field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error_code
+
+
+class IngestResult(_Public):
+    """What became of one uploaded file."""
+    file: str
+    status: Literal["ok", "skipped", "failed"]
+    reason: str = ""
+    chunks: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    replaced: bool = Field(False, description="an older version of the same name was replaced")
+    warnings: list[str] = Field(default_factory=list)
+
+
+class ReindexResult(_Public):
+    space: str
+    documents: int
+    chunks: int
+    embed_model: str
+    seconds: float
+
+
+# --- answer stream events -------------------------------------------------------------------------
+class SourcesFound(_Public):
+    """First event: the sources that will be sent to the model (only what fits its context)."""
+    type: Literal["sources"] = "sources"
+    sources: list[Source]
+    language: Language
+    requested: int = Field(description="sources asked for")
+    found: int = Field(description="sources retrieved, before fitting to the context")
+    context_window: int | None = None
+
+
+class Token(_Public):
+    type: Literal["token"] = "token"
+    text: str
+
+
+class AnswerFailed(_Public):
+    """No complete answer: comes right before `AnswerDone`, whose answer carries the same code."""
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str = Field(description="for the reader, in the question's language")
+    detail: str = Field("", description="for the operator")
+
+
+class AnswerDone(_Public):
+    type: Literal["done"] = "done"
+    answer: Answer
+
+
+AnswerEvent = Annotated[SourcesFound | Token | AnswerFailed | AnswerDone, Field(discriminator="type")]
+
+
+# --- ingest progress events -----------------------------------------------------------------------
+class FileStarted(_Public):
+    type: Literal["file"] = "file"
+    file: str
+    index: int = Field(description="1-based position in the batch")
+    total: int
+
+
+class ChunksWritten(_Public):
+    type: Literal["chunks"] = "chunks"
+    file: str
+    done: int = Field(description="chunks of this file written so far")
+    added: int
+
+
+class FileDone(_Public):
+    type: Literal["result"] = "result"
+    result: IngestResult
+    index: int
+    total: int
+
+
+IngestEvent = Annotated[FileStarted | ChunksWritten | FileDone, Field(discriminator="type")]
+IngestProgress = Callable[[FileStarted | ChunksWritten | FileDone], None]
