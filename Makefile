@@ -9,13 +9,17 @@ PIP    := $(BIN)/pip install --disable-pip-version-check -q
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test install install-dev vllm-env system-deps fixtures models-1.5b bench clean
+.PHONY: run test test-fast install install-dev vllm-env system-deps fixtures models-1.5b bench clean
 
 run: install
 	$(BIN)/python app.py
 
 test: install-dev vllm-env system-deps fixtures
 	$(BIN)/python -m pytest
+
+# the fast lane: no LLM server, browser or vLLM (the embedder and embedded Qdrant Edge only); markers in pyproject.toml
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not integration and not browser and not vllm and not slow"
 
 install: $(VENV)/.installed-app
 install-dev: $(VENV)/.installed-dev

@@ -14,6 +14,18 @@ from tests.support.models import TEST_LLM  # noqa: E402
 from tests.support.paths import CORPUS, FIXTURES  # noqa: E402
 
 
+# A test using one of these fixtures, directly or through another fixture, gets the marker (see pyproject.toml):
+# service_factory and the webapp's app_server run on llama_server, the webapp's page on chromium.
+FIXTURE_MARKERS = {"llama_server": "integration", "chromium": "browser", "vllm_server": "vllm"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, marker in FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():

@@ -48,6 +48,7 @@ BAD_NAMES = ["zero.txt", "truncated.pdf", "invalid.pdf", "locked.pdf", "sample_p
              "setup.exe", "photo.pdf", "dump.txt"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad_name", BAD_NAMES)
 def test_bad_input_fails_clearly_and_the_batch_goes_on(ingestor, corpus, sdists, tmp_path, bad_name):
     make, reason = bad_inputs(corpus, sdists)[bad_name]

@@ -5,7 +5,11 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.paths import PROTOCOLS, ROOT
+
+pytestmark = pytest.mark.slow  # every test runs the CLI in subprocesses, each loading the embedder
 
 
 def run_cli(args, env, check=True):

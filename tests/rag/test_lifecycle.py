@@ -32,6 +32,7 @@ def test_documents_being_written_are_invisible(make_settings):
         service.close()
 
 
+@pytest.mark.slow
 def test_delete_document_and_space(make_settings):
     from rag.service import RagService
 
@@ -46,6 +47,7 @@ def test_delete_document_and_space(make_settings):
         service.close()
 
 
+@pytest.mark.slow
 def test_embedder_mismatch_refuses_then_reindex_switches(make_settings):
     from rag.service import RagService
 
@@ -82,6 +84,7 @@ CRASHER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_killed_mid_ingest_leaves_no_half_document(make_settings, tmp_path):
     from rag.service import RagService
 

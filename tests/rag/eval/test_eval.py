@@ -73,6 +73,7 @@ def test_report_splits_by_language():
     assert out["by_lang"]["en"]["hit@5"] == 0.5 and out["by_lang"]["ru"]["n"] == 2
 
 
+@pytest.mark.slow
 def test_retrieval_only_on_fixture_finds_every_answer():
     result = run(DATA / "dataset.jsonl", DATA, top_k=5, retrieval_only=True, log=lambda m: None)
     assert result["n"] == 5

@@ -13,6 +13,7 @@ def chunks_of(store: Store, space: str) -> list[dict]:
     return store.chunks(space)
 
 
+@pytest.mark.slow
 def test_pdf_chunks_carry_page_numbers(ingestor, corpus):
     result = ingestor.ingest_path("t", corpus / "test_summarization.pdf")
     assert result.status == "ok" and result.pages == 12 and result.chunks >= 12
@@ -44,6 +45,7 @@ def test_text_markdown_csv_and_docx(ingestor, corpus, tmp_path):
     assert "owner: PMO" in csv_text or "PMO" in csv_text
 
 
+@pytest.mark.slow
 def test_chunks_fit_the_embedder(ingestor, corpus, embedder):
     ingestor.ingest_path("t", corpus / "GPU_DEPLOYMENT_GUIDE.md")
     sizes = [embedder.count_tokens(p["text"]) for p in chunks_of(ingestor.store, "t")]

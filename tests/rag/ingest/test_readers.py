@@ -92,6 +92,7 @@ def test_text_encodings_come_out_as_russian(encoding):
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
 
 
+@pytest.mark.slow
 @needs_tesseract
 def test_ocr_on_a_real_scanned_page(sdists):
     pdf = next(sdists.glob("ocrmypdf-*/tests/resources/linn.pdf"))

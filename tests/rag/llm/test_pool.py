@@ -43,6 +43,7 @@ def test_failover_skips_an_endpoint_that_answers_empty(fault, llama_server):
         fault.mode = "ok"
 
 
+@pytest.mark.integration  # starts its own llama.cpp server
 def test_model_name_is_learnt_when_the_endpoint_comes_up():
     """The endpoint is down when the pool is built and LLM_MODEL is unset: the first call after it comes up
     asks it for its model instead of sending 'default' (which a real vLLM refuses) for ever."""

@@ -12,6 +12,8 @@ import pytest
 from tests.support.paths import ROOT
 from tests.support.servers import free_port
 
+pytestmark = pytest.mark.vllm  # a real vLLM server from .venv-vllm
+
 VLLM_PYTHON = Path(os.environ.get("QC_VLLM_PYTHON", ROOT / ".venv-vllm" / "bin" / "python"))
 
 

@@ -26,6 +26,7 @@ def space(tmp_path_factory):
     service.close()
 
 
+@pytest.mark.slow
 def test_each_mode_finds_the_audit_protocol(space):
     for mode in ("hybrid", "dense", "sparse"):
         found = Retriever(space.store, space.embedder, RetrievalOptions(mode=mode)).retrieve("s", QUESTION, 3)
@@ -36,6 +37,7 @@ def test_each_mode_finds_the_audit_protocol(space):
         assert {"embed_ms", "search_ms"} <= set(found.timings)
 
 
+@pytest.mark.slow
 def test_documents_carry_title_and_language(space):
     doc = space.store.find_document("s", file_name="protocol_001_audit_committee_meeting.txt")[0]
     assert doc.lang == "ru" and doc.title.startswith("ПРОТОКОЛ")
@@ -45,6 +47,7 @@ def test_documents_carry_title_and_language(space):
     assert titles["protocol_001_audit_committee_meeting.txt"] == doc.title
 
 
+@pytest.mark.slow
 def test_sparse_finds_a_rare_exact_term(space):
     # a word that occurs in one protocol only; the sparse branch matches it exactly
     found = Retriever(space.store, space.embedder, RetrievalOptions(mode="sparse")).retrieve("s", "Сидорова", 3)

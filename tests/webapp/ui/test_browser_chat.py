@@ -9,6 +9,8 @@ from playwright.sync_api import expect
 from tests.support.paths import PROTOCOLS
 from tests.support.services import start_app
 
+pytestmark = pytest.mark.browser  # real Chromium; the LLM is the in-process scripted endpoint
+
 AUDIT = "Сколько критических уязвимостей выявил аудит?"
 HR = "Какая текучесть кадров за первый квартал?"
 

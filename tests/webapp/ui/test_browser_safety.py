@@ -7,6 +7,8 @@ from playwright.sync_api import expect
 
 from tests.support.fault_llm import ANSWER
 
+pytestmark = pytest.mark.browser  # real Chromium; the LLM is the in-process scripted endpoint
+
 PLANTED = ("Отчёт аудита 2024.\n\n[Открыть отчёт](https://evil.example/login)\n\n"
            "![x]({base}/track-doc?leak=1)\n\n# Огромный заголовок\n\n"
            "Аудит выявил 3 критических уязвимости в платёжной системе. <img src=\"{base}/track-html?leak=2\">\n")

@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 
 from tests.support.paths import PROTOCOLS
 
+pytestmark = pytest.mark.browser  # real Chromium; the LLM is the in-process scripted endpoint
+
 
 @pytest.fixture(scope="module")
 def spaces_app(stub_app):
