@@ -9,15 +9,15 @@ from contextlib import asynccontextmanager
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import gradio as gr  # noqa: E402
-import uvicorn  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
 
-from config.logs import configure_logging  # noqa: E402
-from config.settings import Settings, SettingsError, load_settings  # noqa: E402
-from rag import RagService, build_service  # noqa: E402
-from webapp.api import install_api  # noqa: E402
-from webapp.ui import CSS, build_ui  # noqa: E402
+from config.logs import configure_logging
+from config.settings import Settings, SettingsError, load_settings
+from rag import RagService, build_service
+from webapp.api import install_api
+from webapp.ui import CSS, build_ui
 
 log = logging.getLogger("quadrate")
 

@@ -10,6 +10,7 @@ bench/results/ingest[_quick].json and .png."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 import tempfile
@@ -35,7 +36,7 @@ class RssSampler:
                 return int(line.split()[1]) / 1024
         return 0.0
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self.start = self.peak = self.rss_mb()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -53,8 +54,9 @@ class RssSampler:
 
 def build_many(target: Path, count: int) -> tuple[Path, int]:
     """`count` small Russian/English text files in nested folders: the bounded-memory check for big folders."""
-    from bench.make_pdfs import _EN, _RU, _paragraph
     import random
+
+    from bench.make_pdfs import _EN, _RU, _paragraph
 
     rng = random.Random(7)
     for i in range(count):
@@ -159,10 +161,8 @@ def pdf_pages(folder: Path) -> int:
 
     total = 0
     for pdf in folder.rglob("*.pdf"):
-        try:
+        with contextlib.suppress(Exception):
             total += len(PdfReader(pdf).pages)
-        except Exception:
-            pass
     return total
 
 

@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         fmt = lambda v: "   -" if v is None else f"{v:.2f}"  # noqa: E731
         print(f"{name:22} {r['n']:3d} {fmt(r['answer_accuracy']):>8} {fmt(r['abstention']):>7} "
               f"{fmt(ru.get('answer_accuracy')):>6} {fmt(en.get('answer_accuracy')):>6} {fmt(r['false_no_answer']):>7} "
-              f"{r['first_token_s']['p50'] or 0:7.1f}s {r['total_s']['p50'] or 0:8.1f}s {r['total_s']['p90'] or 0:8.1f}s"
+              f"{r['first_token_s']['p50'] or 0:7.1f}s {r['total_s']['p50'] or 0:8.1f}s "
+              f"{r['total_s']['p90'] or 0:8.1f}s"
               f" {fmt(r['hit@5']):>5} {fmt(r['answer_in_question_language']):>9}")
     name = "llm_candidates_quick" if args.quick else "llm_candidates"
     path = write_json(name, {"ids": sorted(ids) if ids else None, "results": results})

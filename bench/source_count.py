@@ -35,8 +35,8 @@ async def evict_prompt_cache(llm, tag: str) -> None:
 def run(ks: list[int], dataset: Path, corpus: Path, index_dir: Path, ids: set[str] | None,
         overrides: dict) -> dict[int, list[dict]]:
     from config.settings import load_settings
-    from rag.eval.harness import evaluate_item, index_corpus, load_dataset
     from rag import build_service
+    from rag.eval.harness import evaluate_item, index_corpus, load_dataset
 
     items = [i for i in load_dataset(dataset) if not ids or i["id"] in ids]
     settings = load_settings(env_file=None, qdrant_path=str(index_dir), qdrant_url="",
@@ -85,11 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         ru, en = r["by_lang"].get("ru", {}), r["by_lang"].get("en", {})
         print(f"{name:10} {r['n']:3d} {fmt(r['answer_accuracy']):>8} {fmt(ru.get('answer_accuracy')):>6} "
               f"{fmt(en.get('answer_accuracy')):>6} {fmt(r['abstention']):>7} {r['sources_sent_mean']:5.2f} "
-              f"{r['source_chars_mean']:6d} {r['first_token_s']['p50'] or 0:7.1f}s {r['first_token_s']['p90'] or 0:7.1f}s "
+              f"{r['source_chars_mean']:6d} {r['first_token_s']['p50'] or 0:7.1f}s "
+              f"{r['first_token_s']['p90'] or 0:7.1f}s "
               f"{r['total_s']['p50'] or 0:8.1f}s")
     name = "source_count_quick" if args.quick else "source_count"
     path = write_json(name, {"overrides": overrides, "results": results,
-                             "rows": {k: v for k, v in zip(results, rows.values())}})
+                             "rows": {k: v for k, v in zip(results, rows.values(), strict=False)}})
     png = bar_chart(name, "Sources per answer: accuracy vs time to first token", list(results),
                     {"answer accuracy": [r["answer_accuracy"] or 0.0 for r in results.values()],
                      "TTFT p50 / 30 s": [(r["first_token_s"]["p50"] or 0.0) / 30 for r in results.values()]},

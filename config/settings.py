@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = Field("text", description="json = one JSON object per log line")
     data_dir: str = Field("./data", description="where the embedded store, the packaged models and uploads live")
-    ui_state_secret: SecretStr = Field(SecretStr(""), description="key that encrypts the chat history kept in each browser; "
+    ui_state_secret: SecretStr = Field(SecretStr(""),
+                                       description="key that encrypts the chat history kept in each browser; "
                                                  "empty = a fixed key (set your own in production)")
     chat_concurrency: int = Field(64, ge=1, le=4096, description="parallel chats the UI and API serve")
 
@@ -96,7 +97,8 @@ class Settings(BaseSettings):
         "hybrid", description="hybrid = dense + sparse (BM25, stemmed) fused by RRF in Qdrant")
     retrieval_candidates: int = Field(40, ge=1, le=1000, description="chunks each search branch prefetches")
     sparse_weight: float = Field(0.95, ge=0.0, le=10.0,
-                                 description="RRF weight of the sparse branch (dense = 1); under 1 breaks ties for dense")
+                                 description="RRF weight of the sparse branch (dense = 1); under 1 breaks ties "
+                                             "for dense")
     rrf_k: int = Field(60, ge=1, le=1000)
     max_chunks_per_doc: int = Field(4, ge=0, le=50, description="diversity: sources one document may hold; 0 = any")
     merge_scan: int = Field(10, ge=0, le=200, description="merge neighbouring chunks among this many candidates")
@@ -123,7 +125,7 @@ class Settings(BaseSettings):
         return True if isinstance(value, str) and value.strip().lower() == "auto" else value
 
     @model_validator(mode="after")
-    def _overlap_below_size(self) -> "Settings":
+    def _overlap_below_size(self) -> Settings:
         if self.chunk_size and self.chunk_overlap >= self.chunk_size:
             raise ValueError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE")
         if not self.qdrant_path:

@@ -10,16 +10,44 @@ here and nowhere else in `rag` (an import-linter contract checks it).
 """
 from rag.answer.history import message_text
 from rag.build import build_service
+from rag.errors import (
+                        ERRORS_BY_CODE,
+                        DocumentNotFound,
+                        EmbedderMismatch,
+                        InternalError,
+                        InvalidSpaceName,
+                        LLMError,
+                        LLMIncomplete,
+                        LLMUnavailable,
+                        RagError,
+                        SpaceError,
+                        SpaceExists,
+                        SpaceNotFound,
+                        StoreError,
+                        UnreadableFile,
+)
 from rag.ingest.readers import supported_suffixes
-from rag.errors import (ERRORS_BY_CODE, DocumentNotFound, EmbedderMismatch, InternalError, InvalidSpaceName,
-                        LLMError, LLMIncomplete, LLMUnavailable, RagError, SpaceError, SpaceExists, SpaceNotFound,
-                        StoreError, UnreadableFile)
 from rag.service import RagService, default_top_k
 from rag.text.language import detect_language
 from rag.text.stems import content_stems
-from rag.types import (Answer, AnswerDone, AnswerEvent, AnswerFailed, ChunksWritten, Document, FileDone,
-                       FileStarted, IngestEvent, IngestProgress, IngestResult, ReindexResult, Source, SourcesFound,
-                       Space, Token)
+from rag.types import (
+                        Answer,
+                        AnswerDone,
+                        AnswerEvent,
+                        AnswerFailed,
+                        ChunksWritten,
+                        Document,
+                        FileDone,
+                        FileStarted,
+                        IngestEvent,
+                        IngestProgress,
+                        IngestResult,
+                        ReindexResult,
+                        Source,
+                        SourcesFound,
+                        Space,
+                        Token,
+)
 
 __all__ = [
     "ERRORS_BY_CODE", "Answer", "AnswerDone", "AnswerEvent", "AnswerFailed", "ChunksWritten", "Document",

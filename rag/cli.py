@@ -18,8 +18,18 @@ from rich.table import Table
 from tqdm import tqdm
 
 from config.settings import SettingsError, load_settings
-from rag import (AnswerDone, AnswerFailed, ChunksWritten, FileDone, IngestEvent, RagError, RagService, Token,
-                 build_service, supported_suffixes)
+from rag import (
+    AnswerDone,
+    AnswerFailed,
+    ChunksWritten,
+    FileDone,
+    IngestEvent,
+    RagError,
+    RagService,
+    Token,
+    build_service,
+    supported_suffixes,
+)
 
 console = Console(stderr=True)
 _SOURCES = {"ru": ("Источники", "стр."), "en": ("Sources", "p.")}   # the terminal's labels
@@ -31,7 +41,7 @@ def _service(need_llm: bool) -> RagService:
 
 def collect_files(folder: Path) -> list[Path]:
     """Every regular file below `folder` (hidden ones skipped), sorted; unsupported types are reported later."""
-    files = []
+    files: list[Path] = []
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         files.extend(Path(root) / n for n in sorted(names) if not n.startswith("."))

@@ -23,7 +23,7 @@ from rag.retrieval.hybrid import HybridSearch
 from rag.retrieval.retriever import SpaceRetriever
 from rag.store.qdrant_store import DocRecord, SpaceInfo, Store
 from rag.text.redact import redact_text, redact_url
-from rag.types import (Answer, AnswerEvent, Document, IngestProgress, IngestResult, ReindexResult, Source, Space)
+from rag.types import Answer, AnswerEvent, Document, IngestProgress, IngestResult, ReindexResult, Source, Space
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ Errors map to status codes by their type in one table (webapp/errors.py), never 
 the length limits in the settings get 413 with a message naming the limit."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import tempfile
@@ -12,14 +13,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Literal
 
-import asyncio
-
 from fastapi import APIRouter, FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from config.settings import Settings
-from rag import (Answer, AnswerDone, Document, IngestResult, RagError, RagService, Source, Space, SourcesFound)
+from rag import Answer, AnswerDone, Document, IngestResult, RagError, RagService, Source, SourcesFound, Space
 from webapp.errors import install_error_handlers, status_of_code
 from webapp.limits import check_ask_limits, install_request_guards
 

@@ -8,9 +8,22 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from rag import (ERRORS_BY_CODE, DocumentNotFound, EmbedderMismatch, InternalError, InvalidSpaceName, LLMError,
-                 LLMIncomplete, LLMUnavailable, RagError, SpaceError, SpaceExists, SpaceNotFound, StoreError,
-                 UnreadableFile)
+from rag import (
+    ERRORS_BY_CODE,
+    DocumentNotFound,
+    EmbedderMismatch,
+    InternalError,
+    InvalidSpaceName,
+    LLMError,
+    LLMIncomplete,
+    LLMUnavailable,
+    RagError,
+    SpaceError,
+    SpaceExists,
+    SpaceNotFound,
+    StoreError,
+    UnreadableFile,
+)
 
 log = logging.getLogger(__name__)
 

@@ -84,7 +84,8 @@ def _clean(value) -> str | int:
     return value if isinstance(value, int) else _SURROGATES.sub("\ufffd", str(value))
 
 
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
     errors = [{"loc": [_clean(p) for p in e.get("loc", ())], "msg": _clean(e.get("msg", "")),
                "type": _clean(e.get("type", ""))} for e in exc.errors()]
     return JSONResponse({"detail": errors}, status_code=422)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
+from typing import cast
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
 from llama_index.core.chat_engine.types import AgentChatResponse, BaseChatEngine, StreamingAgentChatResponse
@@ -17,15 +18,15 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer import prompts
 from rag.answer.citations import cited_numbers, supporting_source
-from rag.answer.history import clean_history, clean_text, message_text, retrieval_query
+from rag.answer.history import clean_history, clean_text, retrieval_query
 from rag.answer.space_facts import SpaceFacts
-from rag.answer.sync_bridge import run_sync, iterate_sync
+from rag.answer.sync_bridge import iterate_sync, run_sync
 from rag.answer.translate import translate_query
 from rag.errors import ERRORS_BY_CODE, LLMError, LLMUnavailable
 from rag.llm.pool import LLMPool
 from rag.retrieval.retriever import SpaceRetriever
 from rag.text.language import detect_language
-from rag.types import Answer, AnswerDone, AnswerEvent, AnswerFailed, Source, SourcesFound, Token
+from rag.types import Answer, AnswerDone, AnswerEvent, AnswerFailed, ErrorCode, Language, Source, SourcesFound, Token
 
 log = logging.getLogger(__name__)
 dispatcher = get_dispatcher(__name__)
@@ -54,7 +55,8 @@ class SpaceChatEngine(BaseChatEngine):
         when it is asked in another (QUERY_TRANSLATION=auto), then retrieved. Returns (nodes, timings)."""
         started = time.perf_counter()
         query = prompts.cut(retrieval_query(question, history), self.max_query_chars)
-        phrasings, timings = [query], {}
+        phrasings: list[str] = [query]
+        timings: dict[str, float | str | None] = {}
         if self.query_translation == "auto" and self.llm is not None:
             target = await self.facts.language(self.space)
             if target and target != detect_language(question):
@@ -68,7 +70,7 @@ class SpaceChatEngine(BaseChatEngine):
         return nodes, timings
 
     # --- the answer stream ------------------------------------------------------------------------
-    def _messages(self, plan: prompts.PromptPlan, lang: str) -> list[ChatMessage]:
+    def _messages(self, plan: prompts.PromptPlan, lang: Language) -> list[ChatMessage]:
         msgs = [ChatMessage(role=MessageRole.SYSTEM, content=prompts.SYSTEM[lang])]
         for role, text in plan.history:
             msgs.append(ChatMessage(role=MessageRole.USER if role == "user" else MessageRole.ASSISTANT, content=text))
@@ -76,7 +78,7 @@ class SpaceChatEngine(BaseChatEngine):
                                                                                     lang)))
         return msgs
 
-    def _failure(self, code: str, lang: str, detail: str, partial: str, sources: list[Source],
+    def _failure(self, code: ErrorCode, lang: Language, detail: str, partial: str, sources: list[Source],
                  timings: dict, started: float) -> list[AnswerEvent]:
         note = prompts.ERROR_NOTES[code][lang]
         timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
@@ -98,7 +100,7 @@ class SpaceChatEngine(BaseChatEngine):
         try:
             nodes, timings = await self.find_nodes(question, turns)
         except Exception as err:  # the space vanished mid-question, or the store failed: a clear end, not a break
-            code = "internal" if await self.facts.exists(self.space) else "space_not_found"
+            code: ErrorCode = "internal" if await self.facts.exists(self.space) else "space_not_found"
             if code == "internal":
                 log.exception("retrieval failed in space %s", self.space)
             for event in self._failure(code, lang, f"{type(err).__name__}: {err}", "", [], {}, started):
@@ -124,16 +126,18 @@ class SpaceChatEngine(BaseChatEngine):
                      "empty space" if empty else "nothing found")
             return
         parts: list[str] = []
+        served: dict[str, str] = {}
         try:
             if self.llm is None or plan is None:
                 raise LLMUnavailable("no LLM is configured")
-            async for delta in self.llm.astream_chat(self._messages(plan, lang)):
+            async for delta in self.llm.astream_chat(self._messages(plan, lang), served=served):
                 if not parts:
                     timings["first_token_ms"] = round((time.perf_counter() - started) * 1000, 1)
                 parts.append(delta)
                 yield Token(text=delta)
         except LLMError as err:
-            for event in self._failure(err.code, lang, str(err), "".join(parts).strip(), sources, timings,
+            code = cast(ErrorCode, err.code)
+            for event in self._failure(code, lang, str(err), "".join(parts).strip(), sources, timings,
                                        started):
                 yield event
             return
@@ -153,7 +157,7 @@ class SpaceChatEngine(BaseChatEngine):
                 yield Token(text=f" [{best}]")
         timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
         log.info("answered in space %s (%s) by %s: %d sources, %d chars, first token %s ms, total %s ms",
-                 self.space, lang, self.llm.last_endpoint or "?", len(sources), len(answer),
+                 self.space, lang, served.get("endpoint", "?"), len(sources), len(answer),
                  timings.get("first_token_ms"), timings["total_ms"])
         yield AnswerDone(answer=Answer(answer=answer, sources=sources, cited=cited, language=lang, timings=timings))
 
@@ -244,4 +248,3 @@ class SpaceChatEngine(BaseChatEngine):
         return list(self._history)
 
 
-__all__ = ["SpaceChatEngine", "message_text", "to_source"]

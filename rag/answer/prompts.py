@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 NO_ANSWER = {
     "ru": "В загруженных документах нет ответа на этот вопрос.",
     "en": "The uploaded documents do not contain the answer to this question.",
@@ -100,7 +99,7 @@ def plan_prompt(question: str, history: list[tuple[str, str]], sources: list, co
     budget = max(0.0, (context_window - answer_tokens - _PROMPT_OVERHEAD_TOKENS) * chars_per_token)
     question = cut(question, max(200, int(budget * _QUESTION_SHARE)))
     budget -= len(question)
-    room, kept_history = budget * _HISTORY_SHARE, []
+    room, kept_history = budget * _HISTORY_SHARE, list[tuple[str, str]]()
     for role, text in reversed(history):
         text = cut(text, _HISTORY_MESSAGE_CHARS)
         if len(text) > room:

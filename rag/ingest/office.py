@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Iterator
+from collections.abc import Iterator
 
 from rag.errors import UnreadableFile
 from rag.ingest.readers import rows_as_records
@@ -21,7 +21,7 @@ def read_docx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> It
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, *_BROKEN) as err:
         raise UnreadableFile("damaged or not a Word .docx file") from err
-    heading, lines = "", []
+    heading, lines = "", list[str]()
     for para in document.paragraphs:
         text = para.text.strip()
         if not text:
@@ -41,7 +41,7 @@ def read_docx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> It
 
 
 def _shape_text(shape) -> list[str]:
-    out = []
+    out: list[str] = []
     if getattr(shape, "has_text_frame", False) and shape.has_text_frame:
         out.extend(p for p in (para.text.strip() for para in shape.text_frame.paragraphs) if p)
     if getattr(shape, "has_table", False) and shape.has_table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from typing import Iterator
+from collections.abc import Iterator
 
 from rag.errors import UnreadableFile
 from rag.ingest.sections import DEFAULT_READ, ReadOptions, Section

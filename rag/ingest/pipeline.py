@@ -13,9 +13,9 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from rag.embedding.dense import _SyncEmbedding
 from rag.errors import UnreadableFile

@@ -6,14 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
-from rag.ingest import guards
 from rag.errors import UnreadableFile
+from rag.ingest import guards
 from rag.ingest.sections import DEFAULT_READ, ReadOptions, Section, decode_text, slices
 
-__all__ = ["READERS", "Section", "UnreadableFile", "read_sections", "supported_suffixes", "decode_text"]
+__all__ = ["READERS", "Section", "UnreadableFile", "decode_text", "read_sections", "supported_suffixes"]
 
 
 def _read_text(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
@@ -29,7 +29,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 
 def _read_markdown(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     """Split Markdown at headings so each section carries its heading."""
-    heading, lines = "", []
+    heading, lines = "", list[str]()
     for line in decode_text(data).splitlines():
         match = _MD_HEADING.match(line)
         if match:
@@ -50,7 +50,8 @@ def rows_as_records(header: list[str], rows: Iterator[tuple[int, list]], sheet: 
     first = None
     prefix = f"{sheet}: " if sheet else ""
     for line_no, row in rows:
-        pairs = [f"{h}: {str(v).strip()}" for h, v in zip(header, row) if v not in (None, "") and str(v).strip()]
+        pairs = [f"{h}: {str(v).strip()}" for h, v in zip(header, row, strict=False)
+                 if v not in (None, "") and str(v).strip()]
         if not pairs:
             continue
         first = first or line_no
@@ -107,7 +108,8 @@ def read_sections(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -
     suffix = Path(name).suffix.lower()
     reader = READERS.get(suffix)
     if reader is None:
-        raise UnreadableFile(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(supported_suffixes())}")
+        raise UnreadableFile(f"unsupported file type {suffix or '(none)'}; "
+                             f"supported: {', '.join(supported_suffixes())}")
     if not data:
         raise UnreadableFile("empty file (0 bytes)")
     guards.check_content_matches(data, suffix)

@@ -1,8 +1,8 @@
 """What readers produce: sections of clean text with a page (or slide) number and the heading above them."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from rag.errors import UnreadableFile
 

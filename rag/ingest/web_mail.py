@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 
 from rag.errors import UnreadableFile
 from rag.ingest.sections import DEFAULT_READ, ReadOptions, Section, decode_text
@@ -103,7 +103,9 @@ def read_eml(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Ite
         filename = part.get_filename() or ""
         if Path(filename).suffix.lower() not in READERS:
             continue
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
         try:
             for section in read_sections(payload, filename, options):
                 section.heading = f"{filename}: {section.heading}" if section.heading else filename

@@ -3,6 +3,7 @@ on a GGUF model shipped inside a PyPI package. Nothing is downloaded at run time
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import importlib.util
 import logging
@@ -49,7 +50,7 @@ def _package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"the model package {name!r} is not installed (make install-models)")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def resolve_model_file(name: str, cache_dir: Path) -> Path:
@@ -95,10 +96,8 @@ def _child_env() -> dict[str, str]:
 
 
 def _die_with_parent() -> None:  # runs in the child: get SIGTERM when the app process dies, even by SIGKILL
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)
-    except OSError:
-        pass
 
 
 class LocalLLMServer:
@@ -115,7 +114,7 @@ class LocalLLMServer:
         self.log_path = Path(log_path) if log_path else Path(cache_dir) / "llama_server.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 120.0) -> "LocalLLMServer":
+    def start(self, timeout: float = 120.0) -> LocalLLMServer:
         cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_file), "--model_alias", self.alias,
                "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(self.n_ctx),
                "--n_threads", str(self.threads), "--n_threads_batch", str(os.cpu_count() or 2),
@@ -157,7 +156,7 @@ class LocalLLMServer:
         async with httpx.AsyncClient(timeout=timeout) as client:
             resp = await client.get(f"http://127.0.0.1:{self.port}/docs")
         resp.raise_for_status()
-        return {"state": "ok", "model": self.alias, "pid": self.process.pid}
+        return {"state": "ok", "model": self.alias, "pid": self.process.pid if self.process else None}
 
     def stop(self) -> None:
         proc, self.process = self.process, None
@@ -170,7 +169,7 @@ class LocalLLMServer:
             proc.kill()
             proc.wait(timeout=5)
 
-    def __enter__(self) -> "LocalLLMServer":
+    def __enter__(self) -> LocalLLMServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

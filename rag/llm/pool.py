@@ -11,8 +11,8 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Awaitable, Callable
 
 import httpx
 import openai

@@ -114,7 +114,7 @@ def merge_neighbours(nodes: list[NodeWithScore], scan: int, max_chunks: int) -> 
         g.sort(key=_chunk_index)
         node = g[0].node.model_copy(deep=True)
         node.set_content(_join([m.node.get_content() for m in g]))
-        pages = [m.node.metadata.get("page") for m in g if m.node.metadata.get("page")]
+        pages = [int(page) for m in g if (page := m.node.metadata.get("page"))]
         node.metadata["page"] = min(pages) if pages else None
         node.metadata["merged_chunks"] = [_chunk_index(m) for m in g]
         out.append(NodeWithScore(node=node, score=max(float(m.score or 0.0) for m in g)))
@@ -139,7 +139,7 @@ class HybridSearch:
         phrasings = [query, *also]
         dense_vectors = ([self.embedder.get_query_embedding(q) for q in phrasings] if self.options.mode != "sparse"
                          else [[] for _ in phrasings])
-        queries = [(d, sparse.query_vector(q)) for d, q in zip(dense_vectors, phrasings)]
+        queries = [(d, sparse.query_vector(q)) for d, q in zip(dense_vectors, phrasings, strict=False)]
         t1 = time.perf_counter()
         if self.options.mode == "sparse" and not any(s.indices for _, s in queries):
             return Retrieved([], {"embed_ms": round((t1 - t0) * 1000, 2), "search_ms": 0.0})

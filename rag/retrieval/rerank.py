@@ -9,7 +9,6 @@ Both keep the result length: candidates the reranker leaves out follow the ones 
 from __future__ import annotations
 
 from llama_index.core.llms import LLM
-
 from llama_index.core.schema import NodeWithScore
 
 

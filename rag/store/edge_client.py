@@ -14,9 +14,10 @@ import json
 import shutil
 import threading
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterable
+from typing import Any, cast
 
 import qdrant_edge as qe
 from qdrant_client import models
@@ -48,9 +49,9 @@ def _condition(cond: Any):
         if isinstance(match, models.MatchValue):
             return qe.FieldCondition(key=cond.key, match=qe.MatchValue(match.value))
         if isinstance(match, models.MatchAny):
-            return qe.FieldCondition(key=cond.key, match=qe.MatchAny(list(match.any)))
+            return qe.FieldCondition(key=cond.key, match=qe.MatchAny(cast(list[str], list(match.any))))
         if isinstance(match, models.MatchExcept):
-            return qe.FieldCondition(key=cond.key, match=qe.MatchExcept(list(match.except_)))
+            return qe.FieldCondition(key=cond.key, match=qe.MatchExcept(cast(list[str], list(match.except_))))
     raise NotImplementedError(f"filter condition not supported by the embedded store: {cond!r}")
 
 
@@ -139,7 +140,8 @@ class EdgeClient:
         sparse = {name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf if p.modifier == models.Modifier.IDF
                                                   else None)
                   for name, p in (sparse_vectors_config or {}).items()}
-        meta = {"vectors": {n: {"size": p.size, "distance": p.distance.value} for n, p in (vectors_config or {}).items()},
+        meta = {"vectors": {n: {"size": p.size, "distance": p.distance.value}
+                            for n, p in (vectors_config or {}).items()},
                 "sparse_vectors": {n: {"modifier": p.modifier.value if p.modifier else None}
                                    for n, p in (sparse_vectors_config or {}).items()}}
         if not dense:  # a shard needs some vector; payload-only collections get an unused 1-d one
@@ -210,7 +212,7 @@ class EdgeClient:
         if isinstance(points_selector, models.FilterSelector):
             points_selector = points_selector.filter
         if isinstance(points_selector, models.Filter):
-            shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(points_selector)))
+            shard.update(qe.UpdateOperation.delete_points_by_filter(cast(qe.Filter, _filter(points_selector))))
             return
         ids = points_selector.points if isinstance(points_selector, models.PointIdsList) else points_selector
         shard.update(qe.UpdateOperation.delete_points([_point_id(i) for i in ids]))

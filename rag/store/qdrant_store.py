@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from qdrant_client import QdrantClient, models
@@ -34,7 +35,7 @@ class _SerializedClient:
     """The embedded store takes one call at a time (each is a few milliseconds): every call takes one lock. The
     server client goes unwrapped."""
 
-    def __init__(self, client: QdrantClient) -> None:
+    def __init__(self, client: Any) -> None:
         self._inner = client
         self._lock = threading.RLock()
 
@@ -98,6 +99,8 @@ class Store:
     """Spaces, the document registry and per-space vector stores over one Qdrant client."""
 
     def __init__(self, path: str = "./data/qdrant", url: str = "", api_key: str = "") -> None:
+        # a QdrantClient, or the embedded EdgeClient (the same methods) behind one lock
+        self.client: Any
         if url:
             self.client = QdrantClient(url=url, api_key=api_key or None, timeout=30)
             self.location = url
@@ -175,7 +178,8 @@ class Store:
         info = self.get_space(name)
         if info is None:
             return []
-        out, offset = [], None
+        out: list[dict] = []
+        offset = None
         while len(out) < limit:
             points, offset = self.client.scroll(info.collection, limit=1000, offset=offset, with_payload=True)
             for p in points:
@@ -218,7 +222,7 @@ class Store:
         for doc in self.list_documents(space):
             if doc.status == "ready" and doc.lang:
                 counts[doc.lang] = counts.get(doc.lang, 0) + 1
-        return max(counts, key=counts.get) if counts else ""
+        return max(counts, key=lambda lang: counts[lang]) if counts else ""
 
     def ready_doc_ids(self, space: str, doc_ids: set[str]) -> set[str]:
         """Which of these documents are complete: chunks of a document still being written stay invisible."""
@@ -264,7 +268,8 @@ class Store:
             self.client.create_payload_index(collection, "doc_id", models.PayloadSchemaType.KEYWORD)
 
     def _scroll_registry(self, flt: models.Filter) -> list[dict]:
-        out, offset = [], None
+        out: list[dict] = []
+        offset = None
         while True:
             points, offset = self.client.scroll(REGISTRY, scroll_filter=flt, limit=1000, offset=offset,
                                                 with_payload=True)
@@ -276,7 +281,7 @@ class Store:
 def chunk_points(nodes: list, sparse_vectors: list[models.SparseVector]) -> list[models.PointStruct]:
     return [models.PointStruct(id=node.node_id, vector={DENSE: node.get_embedding(), SPARSE: sparse},
                                payload=node_to_metadata_dict(node, remove_text=False, flat_metadata=False))
-            for node, sparse in zip(nodes, sparse_vectors)]
+            for node, sparse in zip(nodes, sparse_vectors, strict=False)]
 
 
 def _match(key: str, value: str) -> models.FieldCondition:

@@ -47,5 +47,5 @@ def build_ui(service: RagService) -> gr.Blocks:
             return (gr.update(choices=names, value=space), history, panel, rows,
                     gr.update(choices=[r[0] for r in rows], value=None), threads.remember_space(saved, space))
 
-        demo.load(on_load, [state], [selector, chatbot, sources, docs, doomed, state], api_name=False)
+        demo.load(on_load, [state], [selector, chatbot, sources, docs, doomed, state], api_visibility="private")
     return demo

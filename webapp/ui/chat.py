@@ -52,23 +52,23 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
                    [question, chatbot, selector, top_k, state], [chatbot, sources, question, state, send, stop],
                    api_name="chat", trigger_mode="once", show_progress="hidden")
     stop.click(stopped, [chatbot, selector, state], [chatbot, state, send, stop], cancels=[answer],
-               api_name=False)
+               api_visibility="private")
 
     def show_sources(space: str | None, saved, evt: gr.SelectData):
         _, stored = threads.thread_of(saved, space)
         index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
         return _stored_panel(stored[index] if 0 <= index < len(stored) else None)
 
-    chatbot.select(show_sources, [selector, state], [sources], api_name=False)
+    chatbot.select(show_sources, [selector, state], [sources], api_visibility="private")
 
     def new_chat(space: str | None, saved):
         return [], panel_html([]), threads.save_thread(saved, space or "", [], [])
 
-    clear.click(new_chat, [selector, state], [chatbot, sources, state], api_name=False)
-    chatbot.clear(new_chat, [selector, state], [chatbot, sources, state], api_name=False)
+    clear.click(new_chat, [selector, state], [chatbot, sources, state], api_visibility="private")
+    chatbot.clear(new_chat, [selector, state], [chatbot, sources, state], api_visibility="private")
 
     def on_space(space: str | None, saved):
         return *restore(space, saved), threads.remember_space(saved, space)
 
-    selector.change(on_space, [selector, state], [chatbot, sources, state], api_name=False)
+    selector.change(on_space, [selector, state], [chatbot, sources, state], api_visibility="private")
     return chatbot, sources, state

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import gradio as gr
 
-from rag import (AnswerDone, AnswerEvent, RagService, SourcesFound, SpaceError, Token, detect_language,
-                 message_text)
+from rag import AnswerDone, AnswerEvent, RagService, SourcesFound, SpaceError, Token, detect_language, message_text
 from webapp.limits import check_ask_limits
 from webapp.ui import threads
 from webapp.ui.citations import citation_block
@@ -54,7 +53,9 @@ async def with_ticks(events: AsyncIterator[AnswerEvent],
             pending.cancel()
             with contextlib.suppress(BaseException):
                 await pending
-        await iterator.aclose()
+        close = getattr(iterator, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def engine_history(messages: list[dict], settings) -> list[dict]:
@@ -81,7 +82,7 @@ async def respond(service: RagService, message: str, history: list[dict], space:
     problem = check_ask_limits(service.settings, text, [])
     if not space or problem:
         note = words["no_space"] if not space else words["too_long"].format(problem=problem)
-        yield history + [{"role": "user", "content": text}, {"role": "assistant", "content": note}], keep, keep, \
+        yield [*history, {"role": "user", "content": text}, {"role": "assistant", "content": note}], keep, keep, \
             keep, *_buttons(False)
         return
     prior = engine_history(history, service.settings)
@@ -110,9 +111,10 @@ async def respond(service: RagService, message: str, history: list[dict], space:
                 content = answer_markdown(a.answer) + citation_block(a.sources, a.cited, a.language, md_literal) \
                     if a.sources else answer_markdown(a.answer)
                 history[-1] = {"role": "assistant", "content": ("⚠️ " if a.error_code else "") + content}
-                stored = {"items": to_stored(a.sources, a.cited, text), "note": fit, "lang": lang}
-                saved = threads.save_thread(saved, space, history, prior_sources + [None, stored])
-                yield history, panel_html(stored["items"], lang, fit), keep, saved, *_buttons(False)
+                items = to_stored(a.sources, a.cited, text)
+                stored = {"items": items, "note": fit, "lang": lang}
+                saved = threads.save_thread(saved, space, history, [*prior_sources, None, stored])
+                yield history, panel_html(items, lang, fit), keep, saved, *_buttons(False)
     except SpaceError as err:
         history[-1] = {"role": "assistant", "content": f"⚠️ {md_literal(str(err))}"}
         yield history, keep, keep, keep, *_buttons(False)
@@ -123,7 +125,7 @@ def stopped(history: list[dict], space: str | None, saved):
     back."""
     history = list(history or [])
     if history and history[-1].get("role") == "assistant":
-        question = next((m for m in reversed(history) if m.get("role") == "user"), {})
+        question: dict = next((m for m in reversed(history) if m.get("role") == "user"), {})
         lang = detect_language(message_text(question.get("content")))
         partial = message_text(history[-1].get("content"))
         if any(partial.startswith(w[key].split("{")[0]) for w in STATUS.values() for key in ("searching", "reading")):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag import (ChunksWritten, DocumentNotFound, FileDone, FileStarted, RagService, SpaceNotFound)
+from rag import ChunksWritten, DocumentNotFound, FileDone, FileStarted, RagService, SpaceNotFound
 from webapp.ui.safe_text import md_literal
 
 RESULT_COLUMNS = ["file", "status", "pages", "chunks", "seconds", "details"]
@@ -50,13 +50,13 @@ def build_documents(service: RagService, selector: gr.Dropdown):
             yield [], "⚠️ Create or pick a space first.", gr.update()
             return
         names = [Path(p).name for p in paths]
-        rows = [[name, "waiting", "", "", "", ""] for name in names]
+        rows: list[list] = [[name, "waiting", "", "", "", ""] for name in names]
         events: queue.Queue = queue.Queue()
         outcome: dict = {}
 
         def work() -> None:
             try:
-                outcome["results"] = service.ingest_files(space, list(zip(names, map(Path, paths))),
+                outcome["results"] = service.ingest_files(space, list(zip(names, map(Path, paths), strict=False)),
                                                           events.put)
             except Exception as err:  # e.g. the space's embedder differs: say so instead of failing silently
                 outcome["error"] = str(err)
@@ -95,8 +95,8 @@ def build_documents(service: RagService, selector: gr.Dropdown):
     # one progress display, on the summary line: the tables update live and stay visible
     files.upload(on_upload, [files, selector], [results, summary, docs], api_name="upload",
                  show_progress="minimal", show_progress_on=[summary]).then(
-        listing, [selector], [docs, doomed], api_name=False)
-    selector.change(listing, [selector], [docs, doomed], api_name=False)
+        listing, [selector], [docs, doomed], api_visibility="private")
+    selector.change(listing, [selector], [docs, doomed], api_visibility="private")
 
     def on_ask_delete(space: str | None, name: str | None):
         docs = document_rows(service, space)
@@ -104,7 +104,8 @@ def build_documents(service: RagService, selector: gr.Dropdown):
         if doc is None:
             return gr.update(visible=False), "", "Pick a document from the list first."
         return gr.update(visible=True), (f"Delete **{md_literal(doc[0])}** ({doc[3]} chunks) from space "
-                                         f"**{md_literal(space)}**? It is removed from the index for everyone."), ""
+                                         f"**{md_literal(space or '')}**? It is removed from the index for "
+                                         f"everyone."), ""
 
     def on_delete(space: str | None, name: str | None):
         try:
@@ -115,12 +116,13 @@ def build_documents(service: RagService, selector: gr.Dropdown):
                 f"⚠️ No document named **{md_literal(name or '')}** in this space.")
         return *listing(space), gr.update(visible=False), note
 
-    ask_delete.click(on_ask_delete, [selector, doomed], [confirm, warning, summary], api_name=False)
-    really.click(on_delete, [selector, doomed], [docs, doomed, confirm, summary], api_name=False)  # REST deletes
-    cancel.click(lambda: gr.update(visible=False), None, [confirm], api_name=False)
+    ask_delete.click(on_ask_delete, [selector, doomed], [confirm, warning, summary], api_visibility="private")
+    # deleting is the REST API's job for programs; here it needs the confirmation
+    really.click(on_delete, [selector, doomed], [docs, doomed, confirm, summary], api_visibility="private")
+    cancel.click(lambda: gr.update(visible=False), None, [confirm], api_visibility="private")
 
     def on_pick(evt: gr.SelectData):  # clicking a row picks its document
         return gr.update(value=str(evt.row_value[0])) if evt.row_value else gr.update()
 
-    docs.select(on_pick, None, [doomed], api_name=False)
+    docs.select(on_pick, None, [doomed], api_visibility="private")
     return docs, doomed

@@ -45,6 +45,10 @@ def fit_note(requested: int, fitted: int, found: int, context_window: int | None
     return f"{fitted} of {min(requested, found)} sources fit the model's {window}-token context."
 
 
+def label(stored: dict, lang: str) -> str:
+    return source_label(stored.get("file", ""), int(stored["page"]) if stored.get("page") else None, lang)
+
+
 def panel_html(stored: list[dict] | None, lang: str = "en", note: str = "") -> str:
     labels = _LABELS.get(lang, _LABELS["en"])
     if not stored:
@@ -54,7 +58,7 @@ def panel_html(stored: list[dict] | None, lang: str = "en", note: str = "") -> s
         cited = f' <span class="qc-cited">· {labels["cited"]}</span>' if s.get("cited") else ""
         heading = f'<div class="qc-heading">{html_text(s["heading"])}</div>' if s.get("heading") else ""
         cards.append(f'<div class="qc-source" data-n="{int(s["n"])}"><div class="qc-source-title"><b>[{int(s["n"])}] '
-                     f'{html_text(source_label(s.get("file", ""), int(s["page"]) if s.get("page") else None, lang))}</b>{cited}</div>{heading}'
+                     f'{html_text(label(s, lang))}</b>{cited}</div>{heading}'
                      f'<div class="qc-score">{labels["score"]} {float(s.get("score") or 0):.3f}</div>'
                      f'<blockquote class="qc-snippet">{html_text(s.get("snippet", ""))}</blockquote></div>')
     head = f'<div class="qc-fit-note">{html_text(note)}</div>' if note else ""

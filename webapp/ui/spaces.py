@@ -2,6 +2,8 @@
 what will be lost."""
 from __future__ import annotations
 
+import contextlib
+
 import gradio as gr
 
 from rag import RagService, SpaceError, SpaceExists, SpaceNotFound
@@ -37,7 +39,8 @@ def build_spaces(service: RagService):
         with gr.Group(visible=False, elem_id="confirm-delete-space") as confirm:
             warning = gr.Markdown(elem_id="delete-space-warning")
             with gr.Row():
-                really = gr.Button("Yes, delete the space", variant="stop", size="sm", elem_id="confirm-delete-space-yes")
+                really = gr.Button("Yes, delete the space", variant="stop", size="sm",
+                                   elem_id="confirm-delete-space-yes")
                 cancel = gr.Button("Cancel", size="sm", elem_id="confirm-delete-space-no")
 
     def on_create(name: str):
@@ -59,18 +62,16 @@ def build_spaces(service: RagService):
 
     def on_delete(space: str | None):
         if space:
-            try:
+            with contextlib.suppress(SpaceNotFound):  # deleted meanwhile: the list below shows it gone
                 service.delete_space(space)
-            except SpaceNotFound:
-                pass  # deleted meanwhile: the list below shows it gone
         names = space_names(service)
         note = f"Deleted space **{md_literal(space or '')}**." if space else ""
         return gr.update(choices=names, value=names[0] if names else None), gr.update(visible=False), note
 
     create.click(on_create, [new_name], [selector, new_name, notice], api_name="create_space")
-    new_name.submit(on_create, [new_name], [selector, new_name, notice], api_name=False)
-    ask_delete.click(on_ask_delete, [selector], [confirm, warning, notice], api_name=False)
-    really.click(on_delete, [selector], [selector, confirm, notice], api_name=False)  # REST deletes
-    cancel.click(lambda: gr.update(visible=False), None, [confirm], api_name=False)
-    selector.change(lambda _: gr.update(visible=False), [selector], [confirm], api_name=False)
+    new_name.submit(on_create, [new_name], [selector, new_name, notice], api_visibility="private")
+    ask_delete.click(on_ask_delete, [selector], [confirm, warning, notice], api_visibility="private")
+    really.click(on_delete, [selector], [selector, confirm, notice], api_visibility="private")  # REST deletes
+    cancel.click(lambda: gr.update(visible=False), None, [confirm], api_visibility="private")
+    selector.change(lambda _: gr.update(visible=False), [selector], [confirm], api_visibility="private")
     return selector

@@ -6,24 +6,28 @@ State: {"v": 2, "last_space": name, "threads": {space: {"messages": [...], "sour
 is read too."""
 from __future__ import annotations
 
+from typing import Any
+
 MAX_MESSAGES = 40       # per space, kept in the browser
 MAX_SPACES = 30         # threads kept; the least recently used go first
 
 
 def normalise(saved) -> dict:
-    state = {"v": 2, "last_space": None, "threads": {}}
+    state: dict[str, Any] = {"v": 2, "last_space": None, "threads": {}}
     if not isinstance(saved, dict):
         return state
+    threads: dict
     if saved.get("v") == 2:
         state["last_space"] = saved.get("last_space") if isinstance(saved.get("last_space"), str) else None
-        threads = saved.get("threads") if isinstance(saved.get("threads"), dict) else {}
+        found = saved.get("threads")
+        threads = found if isinstance(found, dict) else {}
     else:  # the first format: {space: [messages]}
         threads = {k: {"messages": v, "sources": [None] * len(v)} for k, v in saved.items() if isinstance(v, list)}
     for space, thread in threads.items():
         if isinstance(thread, dict) and isinstance(thread.get("messages"), list):
             messages = [m for m in thread["messages"] if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
-            sources = thread.get("sources") if isinstance(thread.get("sources"), list) else []
-            sources = (sources + [None] * len(messages))[:len(messages)]
+            listed = thread.get("sources")
+            sources = [*(listed if isinstance(listed, list) else []), *([None] * len(messages))][:len(messages)]
             state["threads"][space] = {"messages": messages, "sources": sources}
     return state
 

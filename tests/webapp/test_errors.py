@@ -1,0 +1,42 @@
+"""Engine errors map to HTTP statuses by type, in one table, whatever their message says."""
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+import rag
+from webapp.errors import STATUS_BY_ERROR, install_error_handlers, status_of, status_of_code
+
+
+def test_every_public_error_has_a_status():
+    public = [getattr(rag, name) for name in rag.__all__]
+    errors = [e for e in public if isinstance(e, type) and issubclass(e, rag.RagError)]
+    assert len(errors) >= 12
+    for error in errors:
+        assert status_of(error) in (404, 409, 422, 500, 502, 503), error
+
+
+@pytest.mark.parametrize("error,status", [
+    (rag.SpaceNotFound("x"), 404), (rag.DocumentNotFound("no space named 'x'"), 404),
+    (rag.SpaceExists("x"), 409), (rag.EmbedderMismatch("no space named 'x'"), 409),
+    (rag.InvalidSpaceName("already exists"), 422), (rag.UnreadableFile("no space"), 422),
+    (rag.LLMUnavailable("x"), 503), (rag.LLMIncomplete("no space named 'x'"), 502), (rag.LLMError("x"), 502),
+    (rag.StoreError("x"), 503), (rag.InternalError("x"), 500)])
+def test_a_route_raising_an_engine_error_gets_its_status_and_code(error, status):
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/boom")
+    def boom():
+        raise error
+
+    reply = TestClient(app).get("/boom")
+    assert reply.status_code == status
+    assert reply.json() == {"detail": str(error), "code": error.code}
+
+
+def test_a_failed_answer_maps_by_its_code():
+    assert status_of_code("") == 200
+    assert status_of_code("llm_unavailable") == 503 and status_of_code("llm_incomplete") == 502
+    assert status_of_code("space_not_found") == 404 and status_of_code("internal") == 500
+    assert status_of_code("something new") == 500
+    assert set(STATUS_BY_ERROR) >= set(rag.ERRORS_BY_CODE.values())
