@@ -87,11 +87,8 @@ def service_factory(make_settings, llama_server):
 @pytest.fixture(scope="module")
 def fault_llm():
     """A scripted OpenAI-compatible endpoint for injecting faults (tests.support.fault_llm)."""
-    from tests.support.fault_llm import FaultLLM
-    from tests.support.servers import serve
+    from tests.support.fault_llm import serve_stub
 
-    stub = FaultLLM()
-    with serve(stub.app, ready_path="/v1/models") as base:
-        stub.base_url = f"{base}/v1"
+    with serve_stub() as stub:
         yield stub
 

@@ -1,19 +1,29 @@
 """A scripted OpenAI-compatible chat endpoint for injecting faults (the real servers are llama.cpp and vLLM):
-streams that end empty, stop without a finish reason, drop the connection mid-answer, or start late.
+streams that end empty, stop without a finish reason, drop the connection mid-answer, start late, answer with an
+HTTP error or send malformed SSE. It runs in-process (uvicorn in a thread): `serve_stub()` for one, `serve_stubs(n)`
+for several at once, each on its own free port.
 
-`FaultLLM.mode` picks the behaviour of the next requests: ok, empty, blank (whitespace only), no_finish, drop,
-slow, error500; `answer`
-is what "ok" and "slow" stream (a hostile answer, say), and `cancelled` counts requests whose client went away."""
+Every chat request gets a `Reply`: the next one scripted with `FaultLLM.script(...)` (one per request, in order),
+else the preset named by `FaultLLM.mode`: ok, empty, blank (whitespace only), no_finish, drop, slow, error500;
+`answer` is what the presets stream (a hostile answer, say), `delay_s` how long "slow" waits before its first byte.
+The stub records what it saw: `requests` (the request bodies), `active` / `peak_active` (streams open now / at
+most at once) and `cancelled` (requests whose client went away while the stub was still waiting to start)."""
 from __future__ import annotations
 
 import asyncio
 import json
 import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
+
+from tests.support.servers import serve
 
 MODEL = "fault-model"
 ANSWER = ["Аудит ", "выявил ", "3 ", "критические ", "уязвимости ", "[1]."]
@@ -25,15 +35,45 @@ def _chunk(delta: dict, finish: str | None = None) -> str:
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
+@dataclass
+class Reply:
+    """One scripted reply to a chat completion request."""
+    deltas: list[str] = field(default_factory=lambda: list(ANSWER))  # the content deltas, in order
+    status: int = 200                  # another status: an OpenAI-style JSON error body with it, no stream
+    delay_s: float = 0.0               # before the first byte of the stream
+    gap_s: float | Sequence[float] = 0.02  # after each delta: one for all, or one per delta
+    raw: list[str] = field(default_factory=list)  # sent as is after the role chunk, before the first delta:
+    #                                    malformed SSE such as "garbage\n\n" or "data: {not json\n\n"
+    drop_after: int | None = None      # drop the connection after this many deltas
+    finish: str | None = "stop"        # None: the stream ends ([DONE]) without a finish reason
+
+    def gap(self, i: int) -> float:
+        return self.gap_s if isinstance(self.gap_s, (int, float)) else self.gap_s[i]
+
+
 class FaultLLM:
     def __init__(self) -> None:
         self.mode = "ok"
         self.delay_s = 2.0
-        self.requests: list[dict] = []
         self.answer = list(ANSWER)
+        self.replies: deque[Reply] = deque()
+        self.requests: list[dict] = []
         self.cancelled = 0
+        self.active = 0
+        self.peak_active = 0
+        self.base_url = ""  # its /v1 URL, once served
         self.app = Starlette(routes=[Route("/v1/models", self.models), Route("/health", self.models),
                                      Route("/v1/chat/completions", self.chat, methods=["POST"])])
+
+    def script(self, *replies: Reply) -> None:
+        """The next requests get these replies, one each, in order; after them `mode` applies again."""
+        self.replies.extend(replies)
+
+    def preset(self, mode: str) -> Reply:
+        answer = list(self.answer)
+        return {"ok": Reply(answer), "slow": Reply(answer, delay_s=self.delay_s),
+                "empty": Reply([]), "blank": Reply([" \n "], gap_s=0.0), "no_finish": Reply(answer, finish=None),
+                "drop": Reply(answer, drop_after=3), "error500": Reply(status=500)}[mode]
 
     async def models(self, _: Request) -> JSONResponse:
         return JSONResponse({"object": "list", "data": [{"id": MODEL, "object": "model"}]})
@@ -41,33 +81,49 @@ class FaultLLM:
     async def chat(self, request: Request):
         body = await request.json()
         self.requests.append(body)
-        mode = self.mode
-        if mode == "error500":
-            return JSONResponse({"error": {"message": "scripted failure"}}, status_code=500)
+        reply = self.replies.popleft() if self.replies else self.preset(self.mode)
+        if reply.status != 200:
+            return JSONResponse({"error": {"message": "scripted failure", "type": "server_error",
+                                           "code": reply.status}}, status_code=reply.status)
+        return StreamingResponse(self._events(reply), media_type="text/event-stream")
 
-        answer = list(self.answer)
-
-        async def events():
+    async def _events(self, reply: Reply):
+        self.active += 1
+        self.peak_active = max(self.peak_active, self.active)
+        try:
             try:
-                if mode == "slow":
-                    await asyncio.sleep(self.delay_s)
+                if reply.delay_s:
+                    await asyncio.sleep(reply.delay_s)
             except asyncio.CancelledError:
                 self.cancelled += 1
                 raise
             yield _chunk({"role": "assistant", "content": ""})
-            if mode in ("empty", "blank"):
-                if mode == "blank":
-                    yield _chunk({"content": " \n "})
-                yield _chunk({}, "stop")
-                yield "data: [DONE]\n\n"
-                return
-            for i, piece in enumerate(answer):
+            for line in reply.raw:
+                yield line
+            for i, piece in enumerate(reply.deltas):
                 yield _chunk({"content": piece})
-                await asyncio.sleep(0.02)
-                if mode == "drop" and i == 2:
+                if reply.gap(i):
+                    await asyncio.sleep(reply.gap(i))
+                if reply.drop_after is not None and i + 1 >= reply.drop_after:
                     raise ConnectionResetError("scripted drop mid-answer")
-            if mode != "no_finish":
-                yield _chunk({}, "stop")
+            if reply.finish is not None:
+                yield _chunk({}, reply.finish)
             yield "data: [DONE]\n\n"
+        finally:
+            self.active -= 1
 
-        return StreamingResponse(events(), media_type="text/event-stream")
+
+@contextmanager
+def serve_stub(stub: FaultLLM | None = None) -> Iterator[FaultLLM]:
+    """A scripted endpoint on a free port (uvicorn in a thread); its OpenAI base URL is `stub.base_url`."""
+    stub = stub or FaultLLM()
+    with serve(stub.app, ready_path="/v1/models") as base:
+        stub.base_url = f"{base}/v1"
+        yield stub
+
+
+@contextmanager
+def serve_stubs(count: int) -> Iterator[list[FaultLLM]]:
+    """`count` independent scripted endpoints at once, each on its own port."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(serve_stub()) for _ in range(count)]
