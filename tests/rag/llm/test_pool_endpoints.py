@@ -51,7 +51,7 @@ def with_credentials(url: str) -> str:
 @pytest.fixture
 def two():
     with serve_stubs(2) as stubs:
-        for stub, answer in zip(stubs, (FROM_A, FROM_B)):
+        for stub, answer in zip(stubs, (FROM_A, FROM_B), strict=True):
             stub.answer = list(answer)
         yield stubs
 
@@ -59,7 +59,7 @@ def two():
 @pytest.fixture
 def three():
     with serve_stubs(3) as stubs:
-        for stub, answer in zip(stubs, (FROM_A, FROM_B, FROM_C)):
+        for stub, answer in zip(stubs, (FROM_A, FROM_B, FROM_C), strict=True):
             stub.answer = list(answer)
         yield stubs
 
