@@ -3,7 +3,7 @@
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 \
-    HOST=0.0.0.0 PORT=8000 QDRANT_PATH=/data/qdrant
+    HOST=0.0.0.0 PORT=8000 DATA_DIR=/data
 
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential cmake \
         tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng curl \

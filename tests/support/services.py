@@ -12,11 +12,11 @@ def embedded_service(tmp: Path, **overrides):
     """A RagService on embedded defaults (its own llama.cpp child process on the test model) with the first
     protocols of the demo corpus in the space "demo"."""
     from config.settings import load_settings
-    from rag.service import RagService
+    from rag import build_service
 
     settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", llm_base_url="",
                              local_llm_model=TEST_LLM, **{"top_k": 3, **overrides})
-    service = RagService(settings)
+    service = build_service(settings)
     service.ingest_files("demo", [(p.name, p) for p in sorted(PROTOCOLS.glob("protocol_00*.txt"))])
     return service
 
@@ -26,9 +26,9 @@ def start_app(tmp: Path, **overrides):
     on it: `with server as base_url: ...`; close the service afterwards."""
     from app import create_app
     from config.settings import load_settings
-    from rag.service import RagService
+    from rag import build_service
 
     settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", port=free_port(),
                              **overrides)
-    service = RagService(settings)
+    service = build_service(settings)
     return service, serve(create_app(settings, service), port=settings.port)

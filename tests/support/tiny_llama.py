@@ -20,9 +20,9 @@ TEXT = [
 
 
 def build(out: Path) -> None:
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers, decoders
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
     import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
     out.mkdir(parents=True, exist_ok=True)
     special = ["<unk>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>"]

@@ -23,7 +23,7 @@ def test_spaces_ingest_documents_ask(app_server):
     assert [r["status"] for r in results] == ["ok", "ok", "failed"]
     assert "unsupported" in results[2]["reason"]
     docs = client.get("/spaces/api-space/documents").json()
-    assert sorted(d["file_name"] for d in docs) == ["protocol_001.txt", "protocol_007.txt"]
+    assert sorted(d["name"] for d in docs) == ["protocol_001.txt", "protocol_007.txt"]
 
     reply = client.post("/ask", json={"q": "Сколько критических уязвимостей выявил аудит?", "space_id": "api-space",
                                       "top_k": 2}).json()
@@ -38,7 +38,7 @@ def test_spaces_ingest_documents_ask(app_server):
     assert sum(e["type"] == "token" for e in events) >= 2
 
     assert client.delete("/spaces/api-space/documents/protocol_007.txt").status_code == 200
-    assert [d["file_name"] for d in client.get("/spaces/api-space/documents").json()] == ["protocol_001.txt"]
+    assert [d["name"] for d in client.get("/spaces/api-space/documents").json()] == ["protocol_001.txt"]
     assert client.delete("/spaces/api-space").status_code == 200
 
 

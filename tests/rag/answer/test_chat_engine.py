@@ -1,7 +1,10 @@
 """Full path with a real llama.cpp OpenAI server: upload -> ask -> streamed answer with citations."""
 import asyncio
 
-from rag.answer.chat_engine import cited_numbers, citation_block, retrieval_query, Source
+from rag.answer.citations import cited_numbers, supporting_source
+from rag.answer.history import retrieval_query
+from rag.types import Source
+from webapp.ui.citations import citation_block
 
 
 def collect(service, space, question, history=None, top_k=None):
@@ -17,11 +20,11 @@ def test_upload_ask_streams_a_cited_answer(service_factory, corpus):
     results = service.ingest_files("demo", [(p.name, p) for p in files])
     assert all(r.status == "ok" for r in results)
     events = collect(service, "demo", "Сколько критических уязвимостей выявил аудит?")
-    kinds = [e["type"] for e in events]
+    kinds = [e.type for e in events]
     assert kinds[0] == "sources" and kinds[-1] == "done"
-    tokens = [e["text"] for e in events if e["type"] == "token"]
+    tokens = [e.text for e in events if e.type == "token"]
     assert len(tokens) > 3, "the answer should arrive as a stream of tokens"
-    answer = events[-1]["answer"]
+    answer = events[-1].answer
     assert answer.answer and not answer.error and answer.language == "ru"
     assert answer.cited, "every answer carries at least one [n] citation"
     files_found = [s.file for s in answer.sources]
@@ -34,7 +37,8 @@ def test_upload_ask_streams_a_cited_answer(service_factory, corpus):
 
 def test_english_question_gets_english_prompt_and_sources(service_factory, corpus):
     service = service_factory()
-    service.ingest_files("demo", [("protocol_001.txt", corpus / "protocols" / "protocol_001_audit_committee_meeting.txt")])
+    audit = corpus / "protocols" / "protocol_001_audit_committee_meeting.txt"
+    service.ingest_files("demo", [("protocol_001.txt", audit)])
     answer = asyncio.run(service.ask("demo", "How many critical vulnerabilities did the audit find?"))
     assert answer.language == "en" and answer.sources[0].file == "protocol_001.txt"
     assert answer.answer
@@ -49,8 +53,8 @@ def test_follow_up_uses_history(service_factory, corpus):
     service = service_factory()
     service.ingest_files("demo", [(p.name, p) for p in sorted((corpus / "protocols").glob("*.txt"))[:6]])
     events = collect(service, "demo", "а кто ответственный?", history)
-    assert events[-1]["answer"].answer
-    assert "protocol_001_audit_committee_meeting.txt" in [s.file for s in events[0]["sources"]]
+    assert events[-1].answer.answer
+    assert "protocol_001_audit_committee_meeting.txt" in [s.file for s in events[0].sources]
 
 
 def test_empty_space_says_it_has_no_documents_yet(service_factory):
@@ -64,9 +68,9 @@ def test_empty_space_says_it_has_no_documents_yet(service_factory):
 
 
 def test_dead_llm_gives_a_clear_message_and_keeps_sources(make_settings, corpus):
-    from rag.service import RagService
+    from rag import build_service
 
-    service = RagService(make_settings(llm_base_url="http://127.0.0.1:9/v1", llm_model="x"))
+    service = build_service(make_settings(llm_base_url="http://127.0.0.1:9/v1", llm_model="x"))
     try:
         service.ingest_files("demo", [("p1.txt", corpus / "protocols" / "protocol_001_audit_committee_meeting.txt")])
         answer = asyncio.run(service.ask("demo", "Сколько уязвимостей?"))
@@ -77,17 +81,17 @@ def test_dead_llm_gives_a_clear_message_and_keeps_sources(make_settings, corpus)
 
 
 def test_citation_numbers_are_parsed_and_mapped():
-    sources = [Source(1, "a.pdf", 3, 0.9, "x"), Source(2, "b.txt", None, 0.8, "y")]
+    sources = [Source(n=1, file="a.pdf", page=3, score=0.9, text="x"),
+               Source(n=2, file="b.txt", page=None, score=0.8, text="y")]
     assert cited_numbers("Ответ [2], также [1] и [2], но не [7]", 2) == [2, 1]
     assert citation_block(sources, [2], "ru") == "\n\nИсточники:\n[2] b.txt"
     assert citation_block(sources, [], "en") == "\n\nSources:\n[1] a.pdf, p. 3\n[2] b.txt"
 
 
 def test_uncited_answer_is_attributed_to_its_best_source():
-    from rag.answer.chat_engine import supporting_source
-
-    sources = [Source(1, "p2.txt", None, 0.9, "Уязвимость: SQL-инъекция в модуле поиска клиентов."),
-               Source(2, "p1.txt", None, 0.8, "Выявлены 3 критических уязвимости в системе обработки платежей.")]
+    sources = [Source(n=1, file="p2.txt", score=0.9, text="Уязвимость: SQL-инъекция в модуле поиска клиентов."),
+               Source(n=2, file="p1.txt", score=0.8,
+                      text="Выявлены 3 критических уязвимости в системе обработки платежей.")]
     assert supporting_source("3", "Сколько критических уязвимостей выявил аудит?", sources) == 2
     assert supporting_source("xyz", "qqq", sources) is None
 

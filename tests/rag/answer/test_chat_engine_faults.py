@@ -17,9 +17,9 @@ def fault(fault_llm):
 
 @pytest.fixture
 def service(make_settings, fault):
-    from rag.service import RagService
+    from rag import build_service
 
-    svc = RagService(make_settings(llm_base_url=fault.base_url, llm_model=MODEL))
+    svc = build_service(make_settings(llm_base_url=fault.base_url, llm_model=MODEL))
     svc.ingest_files("demo", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
     yield svc
     svc.close()
@@ -40,12 +40,12 @@ def test_failed_answers_end_with_an_error_event_and_keep_sources(service, fault,
     question = "Сколько критических уязвимостей выявил аудит?" if lang == "ru" else "How many vulnerabilities?"
     events = events_of(service, "demo", question)
     fault.mode = "ok"
-    kinds = [e["type"] for e in events]
-    assert kinds[0] == "sources" and events[0]["sources"]
+    kinds = [e.type for e in events]
+    assert kinds[0] == "sources" and events[0].sources
     assert kinds[-2:] == ["error", "done"]
-    error, answer = events[-2], events[-1]["answer"]
-    assert error["code"] == answer.error_code and answer.error_code.startswith("llm_")
-    assert note in error["message"] and note in answer.answer
+    error, answer = events[-2], events[-1].answer
+    assert error.code == answer.error_code and answer.error_code.startswith("llm_")
+    assert note in error.message and note in answer.answer
     assert answer.sources and answer.error
 
 
@@ -60,6 +60,6 @@ def test_space_deleted_while_the_question_is_translated(service, fault):
     finally:
         deleter.join()
         fault.mode = "ok"
-    assert [e["type"] for e in events] == ["token", "error", "done"]
-    assert events[1]["code"] == "space_not_found" and "no longer exists" in events[1]["message"]
-    assert events[-1]["answer"].error_code == "space_not_found"
+    assert [e.type for e in events] == ["token", "error", "done"]
+    assert events[1].code == "space_not_found" and "no longer exists" in events[1].message
+    assert events[-1].answer.error_code == "space_not_found"

@@ -9,6 +9,7 @@ from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events.llm import LLMChatEndEvent
 from llama_index.core.instrumentation.events.retrieval import RetrievalEndEvent
+from pydantic import Field
 
 from rag import LLMUnavailable, build_service
 
@@ -17,7 +18,7 @@ AUDIT = "protocol_001_audit_committee_meeting.txt"
 
 
 class Recorder(BaseEventHandler):
-    events: list = []
+    events: list = Field(default_factory=list)
 
     @classmethod
     def class_name(cls) -> str:

@@ -22,7 +22,7 @@ def test_capitalised_cyrillic_names_meet_their_latin_spelling():
 def test_document_vector_is_sorted_and_saturates():
     vec = sparse.document_vector("платеж платеж платеж платеж система")
     assert vec.indices == sorted(vec.indices) and len(vec.indices) == len(set(vec.indices))
-    weights = dict(zip(vec.indices, vec.values))
+    weights = dict(zip(vec.indices, vec.values, strict=False))
     once = weights[sparse.term_index(sparse.terms("система")[0])]
     four = weights[sparse.term_index(sparse.terms("платеж")[0])]
     assert once < four < 4 * once and four < sparse.K1 + 1

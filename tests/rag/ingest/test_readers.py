@@ -10,6 +10,7 @@ import pytest
 from pptx import Presentation
 
 from rag.ingest.readers import read_sections
+from rag.ingest.sections import ReadOptions
 
 
 def read(path_or_bytes, name=None):
@@ -122,7 +123,7 @@ def test_ocr_reads_a_scanned_russian_page():
     assert ratio > 0.95, (ratio, got)
 
 
-def test_scanned_page_without_ocr_is_reported(sdists, monkeypatch):
-    monkeypatch.setenv("OCR_ENABLED", "off")
-    sections = read(next(sdists.glob("ocrmypdf-*/tests/resources/linn.pdf")))
+def test_scanned_page_without_ocr_is_reported(sdists):
+    path = next(sdists.glob("ocrmypdf-*/tests/resources/linn.pdf"))
+    sections = list(read_sections(path.read_bytes(), path.name, ReadOptions(ocr_enabled=False)))
     assert sections[0].text == "" and "OCR is off" in sections[0].extra["warning"]

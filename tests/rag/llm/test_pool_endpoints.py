@@ -3,7 +3,6 @@ are spread by least in-flight requests, an endpoint that fails before its first 
 (down_until), a stream that breaks off midway is an error and is not replayed elsewhere, and a rested endpoint is
 picked again and recovers."""
 import asyncio
-import json
 import logging
 import time
 
@@ -109,16 +108,11 @@ def test_new_streams_go_to_the_endpoint_with_fewer_in_flight(two):
     assert (a.peak_active, b.peak_active) == (2, 2)
 
 
-MALFORMED_BUG = ("rag/llm/pool.py: a malformed data: line raises json.JSONDecodeError out of the openai stream; it is "
-                 "not in _FAILOVER_ERRORS, so the pool neither fails over nor marks the endpoint down")
-
-
 @pytest.mark.parametrize("fault", [
     "http500",
     "http503",
     "refused",
-    pytest.param("malformed_sse", marks=pytest.mark.xfail(strict=True, raises=json.JSONDecodeError,
-                                                           reason=MALFORMED_BUG)),
+    "malformed_sse",
 ])
 def test_failover_before_the_first_token(two, fault, caplog):
     a, b = two

@@ -78,9 +78,9 @@ def test_vllm_chat_and_stream(vllm_server):
 
 
 def test_our_app_answers_through_vllm(vllm_server, make_settings, corpus):
-    from rag.service import RagService
+    from rag import build_service
 
-    service = RagService(make_settings(llm_base_url=f"{vllm_server}/v1", llm_model="", llm_max_tokens=16))
+    service = build_service(make_settings(llm_base_url=f"{vllm_server}/v1", llm_model="", llm_max_tokens=16))
     try:
         assert service.llm.model == "tiny-llama"  # discovered from /v1/models
         assert service.local_llm is None
@@ -90,8 +90,8 @@ def test_our_app_answers_through_vllm(vllm_server, make_settings, corpus):
             return [e async for e in service.astream("demo", "Сколько уязвимостей выявил аудит?")]
 
         events = asyncio.run(run())
-        tokens = [e for e in events if e["type"] == "token"]
-        answer = events[-1]["answer"]
+        tokens = [e for e in events if e.type == "token"]
+        answer = events[-1].answer
         assert not answer.error, answer.error
         # the tiny model was trained for a moment on a few lines: it writes words, each token its own event
         assert len(tokens) >= 2 and "".join(t["text"] for t in tokens).strip()

@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from rag.retrieval.hybrid import RetrievalOptions, Retriever, diversify, fused_query
-from rag.retrieval.rerank import LLMReranker, build_reranker
 from rag.embedding.sparse import query_vector
+from rag.retrieval.hybrid import HybridSearch, RetrievalOptions, diversify, fused_query
+from rag.retrieval.rerank import LLMReranker, build_reranker
 from tests.support.paths import PROTOCOLS
 
 QUESTION = "Сколько критических уязвимостей выявил аудит?"
@@ -16,11 +16,11 @@ QUESTION = "Сколько критических уязвимостей выя�
 @pytest.fixture(scope="module")
 def space(tmp_path_factory):
     from config.settings import load_settings
-    from rag.service import RagService
+    from rag import build_service
 
     settings = load_settings(env_file=None, qdrant_path=str(tmp_path_factory.mktemp("q") / "qdrant"),
                              qdrant_url="")
-    service = RagService(settings, start_llm=False)
+    service = build_service(settings, start_llm=False)
     service.ingest_files("s", [(p.name, p) for p in sorted(PROTOCOLS.glob("*.txt"))[:8]])
     yield service
     service.close()
@@ -29,7 +29,7 @@ def space(tmp_path_factory):
 @pytest.mark.slow
 def test_each_mode_finds_the_audit_protocol(space):
     for mode in ("hybrid", "dense", "sparse"):
-        found = Retriever(space.store, space.embedder, RetrievalOptions(mode=mode)).retrieve("s", QUESTION, 3)
+        found = HybridSearch(space.store, space.embedder, RetrievalOptions(mode=mode)).retrieve("s", QUESTION, 3)
         files = [n.node.metadata["file_name"] for n in found.nodes]
         assert "protocol_001_audit_committee_meeting.txt" in files, (mode, files)
         hit = found.nodes[files.index("protocol_001_audit_committee_meeting.txt")].node.get_content()
@@ -42,7 +42,7 @@ def test_documents_carry_title_and_language(space):
     doc = space.store.find_document("s", file_name="protocol_001_audit_committee_meeting.txt")[0]
     assert doc.lang == "ru" and doc.title.startswith("ПРОТОКОЛ")
     assert space.store.space_language("s") == "ru"
-    nodes = space.engine.retriever.retrieve("s", QUESTION, 5).nodes
+    nodes = space.search.retrieve("s", QUESTION, 5).nodes
     titles = {n.node.metadata["file_name"]: n.node.metadata["title"] for n in nodes}
     assert titles["protocol_001_audit_committee_meeting.txt"] == doc.title
 
@@ -50,7 +50,7 @@ def test_documents_carry_title_and_language(space):
 @pytest.mark.slow
 def test_sparse_finds_a_rare_exact_term(space):
     # a word that occurs in one protocol only; the sparse branch matches it exactly
-    found = Retriever(space.store, space.embedder, RetrievalOptions(mode="sparse")).retrieve("s", "Сидорова", 3)
+    found = HybridSearch(space.store, space.embedder, RetrievalOptions(mode="sparse")).retrieve("s", "Сидорова", 3)
     assert found.nodes and "Сидорова" in found.nodes[0].node.get_content()
 
 
@@ -79,26 +79,23 @@ def test_diversity_caps_chunks_per_document():
 def test_question_in_another_language_is_also_searched_translated(space, llama_server):
     from rag.llm.pool import LLMPool
 
-    engine = space.engine
+    engine = space.chat_engine("s")
     engine.llm = LLMPool([llama_server.base_url], llama_server.alias, max_tokens=48)
-    try:
-        sources, timings = asyncio.run(engine.find_sources("s", "How many critical vulnerabilities did the audit find?"))
-        assert "translate_ms" in timings and sources
-        _, same = asyncio.run(engine.find_sources("s", QUESTION))
-        assert "translate_ms" not in same
-        engine.query_translation = "off"
-        _, off = asyncio.run(engine.find_sources("s", "How many critical vulnerabilities did the audit find?"))
-        assert "translate_ms" not in off
-    finally:
-        engine.llm, engine.query_translation = None, "auto"
+    sources, timings = asyncio.run(engine.find_nodes("How many critical vulnerabilities did the audit find?", []))
+    assert "translate_ms" in timings and sources
+    _, same = asyncio.run(engine.find_nodes(QUESTION, []))
+    assert "translate_ms" not in same
+    engine.query_translation = "off"
+    _, off = asyncio.run(engine.find_nodes("How many critical vulnerabilities did the audit find?", []))
+    assert "translate_ms" not in off
 
 
 def test_translation_is_greedy_whatever_the_answer_temperature(llama_server):
     """The same question must search the same way: translation asks for temperature 0, whatever the answers use."""
     from llama_index.core.llms import ChatMessage
 
-    from rag.llm.pool import LLMPool
     from rag.answer.translate import translate_query
+    from rag.llm.pool import LLMPool
 
     hot = LLMPool([llama_server.base_url], llama_server.alias, max_tokens=24, temperature=1.5)
     ask = [ChatMessage(role="user", content="Name three colours of the rainbow.")]
@@ -114,22 +111,24 @@ def test_translation_is_greedy_whatever_the_answer_temperature(llama_server):
 
 
 def test_llm_rerank_keeps_every_candidate(space, llama_server):
-    from llama_index.llms.openai_like import OpenAILike
+    from rag.llm.pool import LLMPool
+    from rag.llm.pooled_llm import PooledLLM
 
-    llm = OpenAILike(model=llama_server.alias, api_base=llama_server.base_url, api_key="x", is_chat_model=True,
-                     max_tokens=64, timeout=120)
-    plain = Retriever(space.store, space.embedder, RetrievalOptions()).retrieve("s", QUESTION, 4)
+    pool = LLMPool([llama_server.base_url], llama_server.alias, max_tokens=64, timeout=120)
+    llm = PooledLLM(pool)   # as the app wires it: grading calls go through the pool
+    plain = HybridSearch(space.store, space.embedder, RetrievalOptions()).retrieve("s", QUESTION, 4)
     # called directly, an LLM error (such as a prompt over the context) raises instead of falling back
-    ranked = LLMReranker(lambda: llm).rerank(QUESTION, plain.nodes, 3)
+    ranked = LLMReranker(llm).rerank(QUESTION, plain.nodes, 3)
     assert len(ranked) == 3 and {n.node.node_id for n in ranked} <= {n.node.node_id for n in plain.nodes}
-    retriever = Retriever(space.store, space.embedder, RetrievalOptions(rerank_candidates=4), LLMReranker(lambda: llm))
+    retriever = HybridSearch(space.store, space.embedder, RetrievalOptions(rerank_candidates=4), LLMReranker(llm))
     found = retriever.retrieve("s", QUESTION, 3)
     assert 1 <= len(found.nodes) <= 3 and "rerank_ms" in found.timings   # neighbours may merge
+    assert pool.endpoints[0].last_ok and pool.endpoints[0].in_flight == 0   # counted by the pool
 
 
 def test_reranker_setting():
-    assert build_reranker("", lambda: None) is None and build_reranker("off", lambda: None) is None
-    assert isinstance(build_reranker("llm", lambda: None), LLMReranker)
+    assert build_reranker("", None) is None and build_reranker("off", None) is None
+    assert isinstance(build_reranker("llm", None), LLMReranker)
 
 
 def test_cross_encoder_rerank_slot_runs_a_real_model():

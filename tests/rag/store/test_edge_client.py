@@ -63,7 +63,7 @@ def test_delete_persist_and_single_process(tmp_path, client):
     client.delete("c", models.FilterSelector(filter=_match("doc_id", "a")))
     client.delete("c", models.PointIdsList(points=[_point(3, "b", [0, 0, 1], [7]).id]))
     assert client.count("c").count == 1
-    with pytest.raises(Exception, match="WAL|lock|WouldBlock"):
+    with pytest.raises(Exception, match=r"WAL|lock|WouldBlock"):
         EdgeClient(str(tmp_path / "edge")).count("c")  # a second opener is refused while one holds the store
     client.close()
     reopened = EdgeClient(str(tmp_path / "edge"))

@@ -1,6 +1,7 @@
 import pytest
 
-from rag.store.qdrant_store import DocRecord, SpaceError, Store
+from rag.errors import SpaceError, StoreError
+from rag.store.qdrant_store import DocRecord, Store
 
 
 def test_spaces_create_list_delete(tmp_path):
@@ -41,5 +42,5 @@ def test_data_of_the_old_local_mode_is_refused_with_a_clear_message(tmp_path):
     old = QdrantClient(path=str(tmp_path / "q"))
     old.create_collection("x", vectors_config={})
     old.close()
-    with pytest.raises(SpaceError, match="old local mode"):
+    with pytest.raises(StoreError, match="old local mode"):
         Store(str(tmp_path / "q"))

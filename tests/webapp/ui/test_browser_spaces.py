@@ -77,7 +77,7 @@ def test_deleting_a_document_asks_first(spaces_app, page):
     page.locator("#confirm-delete-doc-yes").click()
     expect(page.locator("#upload-summary")).to_contain_text("Deleted", timeout=15_000)
     expect(table).not_to_contain_text("protocol_002_incident_response.txt")
-    assert [d.file_name for d in service.documents("бета")] == ["protocol_001_audit_committee_meeting.txt"]
+    assert [d.name for d in service.documents("бета")] == ["protocol_001_audit_committee_meeting.txt"]
 
 
 def test_upload_progress_is_drawn_once_and_leaves_the_tables_visible(spaces_app, page):

@@ -7,7 +7,8 @@ from tests.support.paths import PROTOCOLS
 def test_upload_then_streamed_chat(app_server):
     client = Client(f"{app_server}/", verbose=False)
     client.predict("ui-space", api_name="/create_space")
-    paths = [str(PROTOCOLS / "protocol_001_audit_committee_meeting.txt"), str(PROTOCOLS / "protocol_004_board_meeting.txt")]
+    paths = [str(PROTOCOLS / "protocol_001_audit_committee_meeting.txt"),
+             str(PROTOCOLS / "protocol_004_board_meeting.txt")]
     results, summary, docs = client.predict([handle_file(p) for p in paths], "ui-space", api_name="/upload")
     assert [row[1] for row in results["data"]] == ["ok", "ok"]
     assert "2 indexed" in summary and len(docs["data"]) == 2
