@@ -196,6 +196,17 @@ class SpaceChatEngine(BaseChatEngine):
     def chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
         return run_sync(self.achat(message, chat_history))
 
+    def _as_response(self, event: AnswerEvent, text: str, message: str,
+                     chat_history: list[ChatMessage] | None) -> ChatResponse | None:
+        """A token as LlamaIndex's streamed ChatResponse (`text`: the answer so far, this token included); the done
+        event raises a failed answer's error or records the exchange in the history."""
+        if isinstance(event, AnswerDone):
+            self._raise_for(event.answer)
+            self._remember(message, event.answer.answer, chat_history)
+        elif isinstance(event, Token):
+            return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=event.text)
+        return None
+
     @dispatcher.span
     async def astream_chat(self, message: str,
                            chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
@@ -207,36 +218,26 @@ class SpaceChatEngine(BaseChatEngine):
         async def deltas():
             text = ""
             async for event in events:
-                if isinstance(event, AnswerDone):
-                    self._raise_for(event.answer)
-                    self._remember(message, event.answer.answer, chat_history)
-                elif isinstance(event, Token):
-                    text += event.text
-                    yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
-                                       delta=event.text)
+                text += event.text if isinstance(event, Token) else ""
+                if (response := self._as_response(event, text, message, chat_history)) is not None:
+                    yield response
 
         return StreamingAgentChatResponse(achat_stream=deltas(), source_nodes=nodes, is_writing_to_memory=False)
 
     @dispatcher.span
     def stream_chat(self, message: str,
                     chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
-        def events():
-            return self.astream_events(message, self._history_for(chat_history))
-
-        stream = iterate_sync(events)
+        """The same, for sync callers: the events come from the background loop (rag/answer/sync_bridge.py)."""
+        stream = iterate_sync(lambda: self.astream_events(message, self._history_for(chat_history)))
         first = next(stream)
         nodes = list(self.last_nodes) if isinstance(first, SourcesFound) else []
 
         def deltas():
             text = ""
             for event in stream:
-                if isinstance(event, AnswerDone):
-                    self._raise_for(event.answer)
-                    self._remember(message, event.answer.answer, chat_history)
-                elif isinstance(event, Token):
-                    text += event.text
-                    yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
-                                       delta=event.text)
+                text += event.text if isinstance(event, Token) else ""
+                if (response := self._as_response(event, text, message, chat_history)) is not None:
+                    yield response
 
         return StreamingAgentChatResponse(chat_stream=deltas(), source_nodes=nodes, is_writing_to_memory=False)
 

@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -150,12 +150,7 @@ class LLMPool:
         options = {} if temperature is None else {"temperature": temperature}
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
-        while True:
-            picked = self._pick(tried)
-            if picked is None:
-                raise _no_answer(errors)
-            index, endpoint = picked
-            tried.add(index)
+        for endpoint in self._candidates(tried):
             if served is not None:
                 served["endpoint"] = endpoint.shown_url
             started, has_text, finish, chunks = False, False, None, 0
@@ -192,6 +187,13 @@ class LLMPool:
             finally:
                 if stream is not None:  # closes the HTTP response, so the server stops generating at once
                     await stream.aclose()
+        raise _no_answer(errors)
+
+    def _candidates(self, tried: set[int]) -> Iterator[Endpoint]:
+        """Endpoints to try in turn, least busy first, each taken (in flight) when handed out."""
+        while (picked := self._pick(tried)) is not None:
+            tried.add(picked[0])
+            yield picked[1]
 
     def _failed(self, endpoint: Endpoint, err: BaseException, errors: list, failing_over: bool) -> str:
         """Count a failure against the endpoint (it rests for a while), log it, and note it for the final error."""
@@ -210,12 +212,7 @@ class LLMPool:
         options = {} if temperature is None else {"temperature": temperature}
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
-        while True:
-            picked = self._pick(tried)
-            if picked is None:
-                raise _no_answer(errors)
-            index, endpoint = picked
-            tried.add(index)
+        for endpoint in self._candidates(tried):
             try:
                 if not endpoint.model:
                     self._discover_now(endpoint)
@@ -230,6 +227,7 @@ class LLMPool:
             except BaseException as err:
                 self._release(endpoint, redact_text(f"{type(err).__name__}: {err}"))
                 raise
+        raise _no_answer(errors)
 
     async def health(self, probe: Probe | None = None) -> list[dict]:
         """One report per endpoint: state ok, busy (alive but too loaded to answer the probe in time) or down,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
+from llama_index.vector_stores.qdrant import QdrantVectorStore
 from qdrant_client import QdrantClient, models
 
 from rag.errors import InvalidSpaceName, SpaceNotFound, StoreError
@@ -163,6 +164,14 @@ class Store:
         layout LlamaIndex's QdrantVectorStore reads and writes."""
         self.client.upload_points(collection, points=chunk_points(nodes, sparse_vectors), batch_size=256, wait=True)
 
+    def vector_store(self, collection: str) -> QdrantVectorStore:
+        """LlamaIndex's QdrantVectorStore over a chunk collection, for what it serves here: deleting a document's
+        nodes. Search does not go through it: it runs hybrid search as two searches fused in Python, with no
+        weighted RRF, and on the dev set that ranks worse (python -m bench.vector_store: hit@5 0.865 against
+        0.973, MRR 0.690 against 0.856) while fetching twice the points. Writes do not either: its sparse encoder
+        sees only a node's text, and our BM25 vectors also carry the file name, title and heading."""
+        return QdrantVectorStore(collection_name=collection, client=self.client)
+
     def collection_of(self, name: str) -> str:
         info = self.get_space(name)
         if info is None:
@@ -209,11 +218,11 @@ class Store:
                 and (content_hash is None or d.content_hash == content_hash)]
 
     def delete_document(self, space: str, doc_id: str) -> None:
-        """Remove a document's chunks, then its registry record."""
+        """Remove a document's chunks (LlamaIndex's QdrantVectorStore deletes by the node's document id), then its
+        registry record."""
         info = self.get_space(space)
         if info is not None:
-            self.client.delete(info.collection, points_selector=models.FilterSelector(
-                filter=models.Filter(must=[_match("doc_id", doc_id)])))
+            self.vector_store(info.collection).delete(ref_doc_id=doc_id)
         self.client.delete(REGISTRY, points_selector=models.PointIdsList(points=[_point_id("doc", space, doc_id)]))
 
     def space_language(self, space: str) -> str:
