@@ -19,7 +19,7 @@ test: install-dev vllm-env system-deps fixtures
 	$(BIN)/python -m pytest
 
 # the fast lane: no LLM server, browser or vLLM (the embedder and embedded Qdrant Edge only); markers in pyproject.toml
-test-fast: install-dev
+test-fast: install-dev fixtures
 	$(BIN)/python -m pytest -m "not integration and not browser and not vllm and not slow"
 
 # static checks: ruff, mypy, import-linter's contracts (pyproject.toml), all with zero findings

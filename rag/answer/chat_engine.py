@@ -85,8 +85,8 @@ class SpaceChatEngine(BaseChatEngine):
         answer = Answer(answer=f"{partial}\n\n{note}".strip(), sources=sources,
                         cited=cited_numbers(partial, len(sources)), language=lang, error=detail, timings=timings,
                         error_code=code)
-        log.warning("answer failed in space %s (%s): %s; %d sources, %s ms", self.space, code, detail,
-                    len(sources), timings["total_ms"])
+        log.warning("answer failed in space %s (%s) with %s: %s; %d sources, total %s ms", self.space, lang, code,
+                    detail, len(sources), timings["total_ms"])
         return [Token(text=f"\n\n{note}" if partial else note), AnswerFailed(code=code, message=note, detail=detail),
                 AnswerDone(answer=answer)]
 
