@@ -35,6 +35,10 @@ def default_top_k(context_window: int) -> int:
     return 3 if context_window <= 4096 else 5
 
 
+async def _nothing() -> list:
+    return []
+
+
 def _space(info: SpaceInfo) -> Space:
     return Space(name=info.name, embed_model=info.embed_model, dim=info.dim, created=info.created)
 
@@ -190,18 +194,21 @@ class RagService:
         return [to_source(i, n) for i, n in enumerate(nodes, start=1)], timings
 
     # --- health -----------------------------------------------------------------------------------
+    async def _store_health(self) -> dict:
+        try:
+            spaces = len(await asyncio.to_thread(self.store.list_spaces))
+            return {"ok": True, "location": redact_url(self.store.location), "spaces": spaces}
+        except Exception as err:
+            error = redact_text(f"{type(err).__name__}: {err}")
+            log.warning("store health check failed: %s", error)
+            return {"ok": False, "error": error}
+
     async def health(self) -> dict:
         """LLM, store and embedder status. Nothing here waits on the model lock or the embedder: a busy LLM
         (generating, or too loaded to answer the probe in time while answers are in flight) is healthy."""
         local = self.local_llm
         probe = (lambda _endpoint: local.probe()) if local else None
-        llm = await self.llm.health(probe) if self.llm else []
-        try:
-            spaces = len(await asyncio.to_thread(self.store.list_spaces))
-            store = {"ok": True, "location": redact_url(self.store.location), "spaces": spaces}
-        except Exception as err:
-            store = {"ok": False, "error": redact_text(f"{type(err).__name__}: {err}")}
-            log.warning("store health check failed: %s", store["error"])
+        llm, store = await asyncio.gather(self.llm.health(probe) if self.llm else _nothing(), self._store_health())
         embedder = {"ok": True, "model": redact_text(self.embedder.model_id), "dim": self.embedder.dim}
         llm_ok = bool(llm) and any(e["ok"] for e in llm)
         state = ("busy" if any(e["state"] == "busy" for e in llm) else "ok") if llm_ok else "down"

@@ -1,6 +1,7 @@
 """Ingestion: file bytes -> sections -> chunks sized for the embedder -> embeddings in batches -> Qdrant.
 
-Parsing runs in a producer thread and hands chunk batches through a small bounded queue to the embedder, so parsing
+Parsing (rag/ingest/parser.py) runs in a producer thread and hands chunk batches through a small bounded queue to
+the writer side here, which embeds and writes them (rag/ingest/writer.py), so parsing
 the next file overlaps embedding this one and memory stays bounded however many files come. Each document is written
 with status "indexing" (its chunks are invisible to retrieval) and marked "ready" only after every chunk is written.
 A changed file with the same name is replaced: the new version is complete before the old one is removed. A file that
@@ -8,45 +9,26 @@ fails leaves nothing behind.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.embedding.dense import _SyncEmbedding
-from rag.errors import UnreadableFile
 from rag.ingest.catalog import Catalog
-from rag.ingest.chunking import Chunk, Chunker, document_title
-from rag.ingest.naming import clean_file_name, looks_like_garbage
-from rag.ingest.readers import read_sections
+from rag.ingest.chunking import Chunker
+from rag.ingest.parser import FileParser, Loader, Work
 from rag.ingest.sections import DEFAULT_READ, ReadOptions
-from rag.ingest.writer import BATCH_CHUNKS, ChunkWriter, chunk_node
+from rag.ingest.writer import ChunkWriter, chunk_node
 from rag.store.qdrant_store import DocRecord, Store
-from rag.text.language import detect_language
 from rag.types import ChunksWritten, FileDone, FileStarted, IngestProgress, IngestResult
 
 log = logging.getLogger(__name__)
 
 QUEUE_BATCHES = 4          # parsed batches waiting for the embedder (bounds memory)
-_GARBAGE_SAMPLE = 20_000   # characters checked for unreadable text before anything is written
-
-
-@dataclass
-class _Work:
-    """One message from the parser to the embedder."""
-    kind: str                          # "start" | "chunks" | "end" | "done"
-    index: int = 0
-    name: str = ""
-    record: DocRecord | None = None
-    chunks: list[Chunk] = field(default_factory=list)
-    result: IngestResult | None = None
-    parse_s: float = 0.0
-    pages: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,10 +48,9 @@ class Ingestor:
         self.store = store
         self.embedder = embedder
         self.writer = ChunkWriter(store, embedder)
-        self.read_options = read_options
-        self.timings: dict[str, tuple[float, float]] = {}   # file -> (parse_s, embed_s) of the last batch
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, chunk_size, chunk_overlap)
-        self.max_bytes = int(max_file_mb * 1024 * 1024)
+        self.parser = FileParser(self.chunker, int(max_file_mb * 1024 * 1024), read_options)
+        self.timings: dict[str, tuple[float, float]] = {}   # file -> (parse_s, embed_s) of the last batch
 
     # --- public API -------------------------------------------------------------------------------
     def ingest_bytes(self, space: str, name: str, data: bytes, progress: IngestProgress | None = None) -> IngestResult:
@@ -81,130 +62,23 @@ class Ingestor:
 
     def ingest_many(self, space: str, files: Iterable[tuple[str, Path]],
                     progress: IngestProgress | None = None) -> list[IngestResult]:
-        return self._run(space, [(name, self._loader(Path(path))) for name, path in files], progress)
-
-    # --- producer: read, check, parse, chunk ------------------------------------------------------
-    def _loader(self, path: Path) -> Callable[[], bytes]:
-        def load() -> bytes:
-            try:
-                size = path.stat().st_size
-            except OSError as err:
-                raise UnreadableFile(f"cannot read file: {err.strerror or err}") from err
-            if size > self.max_bytes:
-                raise UnreadableFile(self._too_large(size))
-            try:
-                return path.read_bytes()
-            except OSError as err:
-                raise UnreadableFile(f"cannot read file: {err.strerror or err}") from err
-
-        return load
-
-    def _too_large(self, size: int) -> str:
-        return f"file is {size / 1048576:.1f} MB; the limit is {self.max_bytes / 1048576:.0f} MB (MAX_FILE_MB)"
-
-    def _produce(self, space: str, items: list[tuple[str, Callable[[], bytes]]], out: queue.Queue,
-                 stop: threading.Event, catalog: Catalog) -> None:
-        try:
-            for index, (raw_name, load) in enumerate(items):
-                if stop.is_set():
-                    return
-                name = clean_file_name(raw_name)
-                out.put(_Work("start", index, name))
-                started = time.perf_counter()
-                try:
-                    for work in self._parse_one(space, index, name, load, catalog):
-                        if stop.is_set():
-                            return
-                        out.put(work)
-                except UnreadableFile as err:
-                    out.put(_Work("end", index, name, result=IngestResult(file=name, status="failed", reason=str(err))))
-                except Exception as err:  # a broken file must never break the batch
-                    log.exception("parsing %s failed", name)
-                    out.put(_Work("end", index, name, result=IngestResult(
-                        file=name, status="failed", reason=f"internal error: {type(err).__name__}: {err}")))
-                finally:
-                    log.debug("parsed %s in %.2fs", name, time.perf_counter() - started)
-        finally:
-            out.put(_Work("done"))
-
-    def _parse_one(self, space: str, index: int, name: str, load: Callable[[], bytes],
-                   catalog: Catalog) -> Iterator[_Work]:
-        # parse time is this thread's CPU time: wall time would count waiting for the embedder and the GIL
-        t0 = time.thread_time()
-        data = load()
-        if len(data) > self.max_bytes:
-            raise UnreadableFile(self._too_large(len(data)))
-        content_hash = hashlib.sha256(data).hexdigest()
-        duplicate = catalog.duplicate_of(content_hash, name)
-        if duplicate:
-            other, doc = duplicate
-            why = "unchanged" if other == name else f"same content as {other}"
-            yield _Work("end", index, name, result=IngestResult(file=name, status="skipped", reason=why,
-                                                                 chunks=doc.chunks if doc else 0,
-                                                                 pages=doc.pages if doc else 0))
-            return
-        record = DocRecord(space=space, doc_id=content_hash[:32], file_name=name, content_hash=content_hash,
-                           size=len(data), pages=0, chunks=0, status="indexing", added=time.time(),
-                           file_type=Path(name).suffix.lower().lstrip("."))
-        sections = read_sections(data, name, self.read_options)
-        del data
-        warnings: list[str] = []
-        pending: list[Chunk] = []
-        checked, sample, pages, total = False, [], 0, 0
-        for section in sections:
-            if section.extra.get("warning"):
-                warnings.append(section.extra["warning"])
-            pages = max(pages, section.page or 0)
-            if not section.text.strip():
-                continue
-            pending.extend(self.chunker.split([section]))
-            if not record.title:
-                record.title = document_title(section.text)
-                record.lang = detect_language(section.text[:4000])
-            if not checked:  # nothing is written before the text is known to be readable
-                sample.append(section.text)
-                if sum(map(len, sample)) < _GARBAGE_SAMPLE:
-                    continue
-                self._check_text("".join(sample))
-                checked, sample = True, []
-            while len(pending) >= BATCH_CHUNKS:
-                total += BATCH_CHUNKS
-                yield _Work("chunks", index, name, record, pending[:BATCH_CHUNKS], parse_s=time.thread_time() - t0)
-                t0 = time.thread_time()
-                pending = pending[BATCH_CHUNKS:]
-        if not checked:
-            self._check_text("".join(sample), warnings)
-        if not pending and not total:
-            reason = "no extractable text (a scan without OCR, or an empty document)"
-            raise UnreadableFile("; ".join([reason, *warnings[:3]]))
-        record.pages = pages
-        yield _Work("chunks", index, name, record, pending, parse_s=time.thread_time() - t0)
-        yield _Work("end", index, name, record, result=IngestResult(file=name, status="ok", pages=pages,
-                                                                    warnings=warnings))
-
-    @staticmethod
-    def _check_text(text: str, warnings: list[str] | None = None) -> None:
-        if not text.strip():
-            reason = "no extractable text (a scan without OCR, or an empty document)"
-            raise UnreadableFile("; ".join([reason, *(warnings or [])[:3]]))
-        if looks_like_garbage(text):
-            raise UnreadableFile("extracted text is unreadable (glyphs without a text mapping, e.g. boxes)")
+        return self._run(space, [(name, self.parser.loader(Path(path))) for name, path in files], progress)
 
     # --- consumer: embed, write, commit -----------------------------------------------------------
-    def _run(self, space: str, items: list[tuple[str, Callable[[], bytes]]],
+    def _run(self, space: str, items: list[tuple[str, Loader]],
              progress: IngestProgress | None) -> list[IngestResult]:
         results: list[IngestResult | None] = [None] * len(items)
         work: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
         stop = threading.Event()
         catalog = Catalog(self.store.list_documents(space))
-        producer = threading.Thread(target=self._produce, args=(space, items, work, stop, catalog), daemon=True,
+        producer = threading.Thread(target=self.parser.produce, args=(space, items, work, stop, catalog), daemon=True,
                                     name="ingest-parser")
         producer.start()
         state: dict[int, _FileState] = {}
         self.timings = {}
         try:
             while True:
-                item: _Work = work.get()
+                item: Work = work.get()
                 if item.kind == "done":
                     break
                 self._consume(space, item, state, results, len(items), progress, catalog)
@@ -223,7 +97,7 @@ class Ingestor:
                     producer.join(timeout=0.1)
         return [r for r in results if r is not None]
 
-    def _consume(self, space: str, item: _Work, state: dict[int, _FileState], results: list, total: int,
+    def _consume(self, space: str, item: Work, state: dict[int, _FileState], results: list, total: int,
                  progress: IngestProgress | None, catalog: Catalog) -> None:
         if item.kind == "start":
             state[item.index] = _FileState(started=time.perf_counter())
@@ -257,7 +131,7 @@ class Ingestor:
         if progress:
             progress(FileDone(result=result, index=item.index + 1, total=total))
 
-    def _write_batch(self, space: str, item: _Work, entry: _FileState) -> None:
+    def _write_batch(self, space: str, item: Work, entry: _FileState) -> None:
         if entry.error or not item.chunks or item.record is None:
             return
         record = item.record

@@ -40,6 +40,16 @@ def _no_answer(errors: list[tuple[type[LLMError], str]]) -> LLMError:
     return kind("LLM gave no answer: " + "; ".join(text for _, text in errors))
 
 
+def _preload_client_modules() -> None:
+    """The OpenAI client imports its resources and transport lazily, about 600 modules (0.9 s here), on the first
+    request: on the event loop, that stalls every other request (a health probe took 1 s). Import them at start."""
+    import anyio._backends._asyncio  # noqa: F401  (the async transport's backend)
+    import httpcore._async.http11  # noqa: F401
+
+    client = openai.AsyncOpenAI(api_key="preload", base_url="http://127.0.0.1:9/v1")
+    client.chat.completions.create  # noqa: B018  (the attribute access is the import)
+
+
 async def discover_model(base_url: str, api_key: str = "not-needed", timeout: float = 5.0) -> str:
     """The first model an endpoint lists at /models."""
     async with httpx.AsyncClient(timeout=timeout) as client:
@@ -82,6 +92,7 @@ class LLMPool:
                  chars_per_token: float = 2.0, health_timeout: float = 10.0) -> None:
         if not base_urls:
             raise ValueError("at least one LLM base URL is needed")
+        _preload_client_modules()
         self._lock = threading.Lock()
         self.context_window, self.max_tokens, self.chars_per_token = context_window, max_tokens, chars_per_token
         self.health_timeout = health_timeout

@@ -7,18 +7,22 @@ from config.settings import load_settings
 
 
 def test_json_lines(capsys):
-    configure_logging(load_settings(env_file=None, log_format="json", log_level="INFO"))
-    log = logging.getLogger("rag.test")
-    log.info("answered in space %s", "демо")
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     try:
-        raise ValueError("boom")
-    except ValueError:
-        log.exception("failed")
-    lines = capsys.readouterr().err.strip().splitlines()
+        configure_logging(load_settings(env_file=None, log_format="json", log_level="INFO"))
+        log = logging.getLogger("rag.test")
+        log.info("answered in space %s", "демо")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            log.exception("failed")
+        lines = capsys.readouterr().err.strip().splitlines()
+    finally:  # the handler writes to this test's captured stderr: later tests must not log into it
+        root.handlers[:], root.level = handlers, level
     first, second = (json.loads(line) for line in lines[-2:])
     assert first["message"] == "answered in space демо" and first["level"] == "INFO" and first["logger"] == "rag.test"
     assert second["level"] == "ERROR" and "ValueError: boom" in second["exception"]
-    configure_logging(load_settings(env_file=None))
 
 
 def test_json_formatter_keeps_one_line_per_record():

@@ -79,7 +79,7 @@ def test_file_over_the_size_limit(tmp_path, embedder):
 def test_scan_without_ocr_is_reported_not_indexed(ingestor, sdists):
     from rag.ingest.sections import ReadOptions
 
-    ingestor.read_options = ReadOptions(ocr_enabled=False)   # OCR_ENABLED=off
+    ingestor.parser.read_options = ReadOptions(ocr_enabled=False)   # OCR_ENABLED=off
     result = ingestor.ingest_path("t", next(sdists.glob("ocrmypdf-*/tests/resources/linn.pdf")))
     assert result.status == "failed" and "OCR is off" in result.reason
 

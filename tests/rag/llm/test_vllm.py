@@ -94,7 +94,7 @@ def test_our_app_answers_through_vllm(vllm_server, make_settings, corpus):
         answer = events[-1].answer
         assert not answer.error, answer.error
         # the tiny model was trained for a moment on a few lines: it writes words, each token its own event
-        assert len(tokens) >= 2 and "".join(t["text"] for t in tokens).strip()
+        assert len(tokens) >= 2 and "".join(t.text for t in tokens).strip()
         assert answer.sources[0].file == "p1.txt"
         health = asyncio.run(service.health())
         assert health["llm"]["ok"] and health["llm"]["endpoints"][0]["models"] == ["tiny-llama"]
