@@ -30,5 +30,4 @@ class SpaceFacts:
             return False
 
     async def has_documents(self, space: str) -> bool:
-        docs = await asyncio.to_thread(self.store.list_documents, space)
-        return any(d.status == "ready" for d in docs)
+        return bool(await asyncio.to_thread(self.store.ready_documents, space))

