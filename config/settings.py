@@ -41,6 +41,10 @@ class Settings(BaseSettings):
                                        description="key that encrypts the chat history kept in each browser; "
                                                  "empty = a fixed key (set your own in production)")
     chat_concurrency: int = Field(64, ge=1, le=4096, description="parallel chats the UI and API serve")
+    api_key: SecretStr = Field(SecretStr(""), description="when set, every HTTP API route but /health and "
+                                                          "/metrics needs it as 'Authorization: Bearer <key>'")
+    metrics_llm_upstream: bool = Field(False, description="re-export each LLM endpoint's own /metrics (vLLM's "
+                                                          "vllm:*) on our /metrics, labelled by endpoint")
 
     # --- LLM: always an OpenAI-compatible chat endpoint -----------------------------------------
     llm_base_url: str = Field("", description="comma-separated OpenAI-compatible /v1 URLs; empty = embedded")

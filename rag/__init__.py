@@ -39,6 +39,7 @@ from rag.types import (
                         Document,
                         FileDone,
                         FileStarted,
+                        Generation,
                         IngestEvent,
                         IngestProgress,
                         IngestResult,
@@ -47,13 +48,14 @@ from rag.types import (
                         SourcesFound,
                         Space,
                         Token,
+                        Usage,
 )
 
 __all__ = [
     "ERRORS_BY_CODE", "Answer", "AnswerDone", "AnswerEvent", "AnswerFailed", "ChunksWritten", "Document",
-    "DocumentNotFound", "EmbedderMismatch", "FileDone", "FileStarted", "IngestEvent", "IngestProgress",
-    "IngestResult", "InternalError", "InvalidSpaceName", "LLMError", "LLMIncomplete", "LLMUnavailable", "RagError",
-    "RagService", "ReindexResult", "Source", "SourcesFound", "Space", "SpaceError", "SpaceExists", "SpaceNotFound",
-    "StoreError", "Token", "UnreadableFile", "build_service", "content_stems", "default_top_k", "detect_language",
-    "message_text", "supported_suffixes",
+    "DocumentNotFound", "EmbedderMismatch", "FileDone", "FileStarted", "Generation", "IngestEvent",
+    "IngestProgress", "IngestResult", "InternalError", "InvalidSpaceName", "LLMError", "LLMIncomplete",
+    "LLMUnavailable", "RagError", "RagService", "ReindexResult", "Source", "SourcesFound", "Space", "SpaceError",
+    "SpaceExists", "SpaceNotFound", "StoreError", "Token", "UnreadableFile", "Usage", "build_service",
+    "content_stems", "default_top_k", "detect_language", "message_text", "supported_suffixes",
 ]

@@ -12,6 +12,7 @@ from rag.ingest.sections import ReadOptions
 from rag.llm.local_server import LocalLLMServer
 from rag.llm.pool import LLMPool
 from rag.llm.pooled_llm import PooledLLM
+from rag.llm.upstream_metrics import UpstreamMetrics
 from rag.retrieval.hybrid import HybridSearch, RetrievalOptions
 from rag.retrieval.rerank import build_reranker
 from rag.service import RagService
@@ -62,5 +63,7 @@ def build_service(settings: Settings, start_llm: bool = True) -> RagService:
                         ReadOptions(ocr_enabled=s.ocr_enabled, ocr_langs=s.ocr_langs))
     service = RagService(s, store=store, embedder=embedder, search=search, ingestor=ingestor, llm=pool,
                          local_llm=local)
+    if pool is not None and s.metrics_llm_upstream:
+        service.telemetry.registry.register(UpstreamMetrics(pool))
     service.recover(s.stale_ingest_s if s.qdrant_url else 0.0)
     return service

@@ -50,8 +50,14 @@ class DocumentNotFound(RagError):
 
 # --- files ----------------------------------------------------------------------------------------
 class UnreadableFile(RagError):
-    """The file cannot be turned into text; the message is shown to the user as is."""
+    """The file cannot be turned into text; the message is shown to the user as is, and `reason` says why in one
+    of a few stable words (metrics count failed files by it): too_large, unsupported, empty, wrong_type,
+    damaged, encrypted, zip_bomb, no_text, unreadable."""
     code = "unreadable_file"
+
+    def __init__(self, message: str, reason: str = "unreadable") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 # --- store ----------------------------------------------------------------------------------------

@@ -10,20 +10,31 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 from config.settings import Settings
-from rag.answer.chat_engine import SpaceChatEngine
+from rag.answer.chat_engine import SpaceChatEngine, to_source
+from rag.answer.history import clean_history
 from rag.answer.query_engine import SpaceQueryEngine
 from rag.answer.space_facts import SpaceFacts
 from rag.embedding.dense import _SyncEmbedding
 from rag.errors import DocumentNotFound, EmbedderMismatch, SpaceExists, SpaceNotFound
 from rag.ingest.pipeline import Ingestor
-from rag.ingest.readers import supported_suffixes
 from rag.llm.local_server import LocalLLMServer
 from rag.llm.pool import LLMPool
 from rag.retrieval.hybrid import HybridSearch
 from rag.retrieval.retriever import SpaceRetriever
 from rag.store.qdrant_store import DocRecord, SpaceInfo, Store
+from rag.telemetry import Telemetry
 from rag.text.redact import redact_text, redact_url
-from rag.types import Answer, AnswerEvent, Document, IngestProgress, IngestResult, ReindexResult, Source, Space
+from rag.types import (
+    Answer,
+    AnswerEvent,
+    Document,
+    Generation,
+    IngestProgress,
+    IngestResult,
+    ReindexResult,
+    Source,
+    Space,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +61,11 @@ def _document(d: DocRecord) -> Document:
 
 class RagService:
     def __init__(self, settings: Settings, *, store: Store, embedder: _SyncEmbedding, search: HybridSearch,
-                 ingestor: Ingestor, llm: LLMPool | None, local_llm: LocalLLMServer | None = None) -> None:
+                 ingestor: Ingestor, llm: LLMPool | None, local_llm: LocalLLMServer | None = None,
+                 telemetry: Telemetry | None = None) -> None:
         self.settings, self.store, self.embedder, self.search = settings, store, embedder, search
         self.ingestor, self.llm, self.local_llm = ingestor, llm, local_llm
+        self.telemetry = telemetry or (llm.telemetry if llm else Telemetry())   # Prometheus metrics: its .registry
         self.facts = SpaceFacts(store)
         self.started = time.time()
         window = llm.context_window if llm else settings.llm_context_window
@@ -64,11 +77,6 @@ class RagService:
         if self.local_llm:
             self.local_llm.stop()
         self.store.close()
-
-    @property
-    def supported_suffixes(self) -> list[str]:
-        """File types ingestion reads, as suffixes (".pdf", ...)."""
-        return supported_suffixes()
 
     # --- spaces -----------------------------------------------------------------------------------
     def list_spaces(self) -> list[Space]:
@@ -106,11 +114,16 @@ class RagService:
                      progress: IngestProgress | None = None) -> list[IngestResult]:
         """Index (display name, path) pairs into `space`, creating it if needed; one result per file."""
         self.space(space, create=True)
-        return self.ingestor.ingest_many(space, files, progress)
+        results = self.ingestor.ingest_many(space, files, progress)
+        for result in results:
+            self.telemetry.ingested(result)
+        return results
 
     def ingest_bytes(self, space: str, name: str, data: bytes) -> IngestResult:
         self.space(space, create=True)
-        return self.ingestor.ingest_bytes(space, name, data)
+        result = self.ingestor.ingest_bytes(space, name, data)
+        self.telemetry.ingested(result)
+        return result
 
     def recover(self, older_than_s: float = 0.0) -> list[str]:
         """Remove documents a killed process left half-written; returns their names. Local mode owns the store
@@ -133,7 +146,7 @@ class RagService:
         """The space's documents that are fully indexed."""
         if self.store.get_space(space) is None:
             raise SpaceNotFound(space)
-        return [_document(d) for d in self.store.list_documents(space) if d.status == "ready"]
+        return [_document(d) for d in self.store.ready_documents(space)]
 
     def count_chunks(self, space: str) -> int:
         return self.store.count_chunks(space)
@@ -156,29 +169,28 @@ class RagService:
     def chat_engine(self, space: str, top_k: int | None = None) -> SpaceChatEngine:
         """A LlamaIndex chat engine over the space (stream_chat, achat, ...); it keeps its own history."""
         return SpaceChatEngine(self.retriever(space, top_k), self.llm, self.facts, self.settings.query_translation,
-                               self.max_query_chars)
+                               self.max_query_chars, self.telemetry)
 
     def query_engine(self, space: str, top_k: int | None = None) -> SpaceQueryEngine:
         """A LlamaIndex query engine over the space: query("…") -> Response with source_nodes."""
         return SpaceQueryEngine(chat_engine=self.chat_engine(space, top_k))
 
     # --- asking -----------------------------------------------------------------------------------
-    async def astream(self, space: str, question: str, history: list | None = None,
-                      top_k: int | None = None) -> AsyncIterator[AnswerEvent]:
+    async def astream(self, space: str, question: str, history: list | None = None, top_k: int | None = None,
+                      generation: Generation | None = None) -> AsyncIterator[AnswerEvent]:
         """The answer as typed events (SourcesFound, Token..., [AnswerFailed], AnswerDone). Raises SpaceNotFound or
         EmbedderMismatch before the first event; later failures end the stream with AnswerFailed."""
         await asyncio.to_thread(self.space, space)
-        async for event in self.chat_engine(space, top_k).astream_events(question, history):
+        async for event in self.chat_engine(space, top_k).astream_events(question, history, generation):
             yield event
 
-    async def ask(self, space: str, question: str, history: list | None = None, top_k: int | None = None) -> Answer:
+    async def ask(self, space: str, question: str, history: list | None = None, top_k: int | None = None,
+                  generation: Generation | None = None) -> Answer:
         await asyncio.to_thread(self.space, space)
-        return await self.chat_engine(space, top_k).answer(question, history)
+        return await self.chat_engine(space, top_k).answer(question, history, generation)
 
     def retrieve(self, space: str, question: str, top_k: int | None = None) -> list[Source]:
         """Sources for a query as given (no translation, no LLM)."""
-        from rag.answer.chat_engine import to_source
-
         self.space(space)
         nodes = self.retriever(space, top_k).retrieve(question)
         return [to_source(i, n) for i, n in enumerate(nodes, start=1)]
@@ -186,9 +198,6 @@ class RagService:
     async def find_sources(self, space: str, question: str, history: list | None = None,
                            top_k: int | None = None) -> tuple[list[Source], dict]:
         """Sources as the chat finds them (follow-up context, translation); returns (sources, timings)."""
-        from rag.answer.chat_engine import to_source
-        from rag.answer.history import clean_history
-
         await asyncio.to_thread(self.space, space)
         nodes, timings = await self.chat_engine(space, top_k).find_nodes(question, clean_history(history))
         return [to_source(i, n) for i, n in enumerate(nodes, start=1)], timings

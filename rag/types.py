@@ -46,6 +46,24 @@ class Source(_Public):
     heading: str = ""
 
 
+class Generation(_Public):
+    """Per-request generation settings (the OpenAI route's max_tokens, temperature, stop); None or empty keeps
+    the configured value. max_tokens is capped at half the model's context, so the sources still fit."""
+    max_tokens: int | None = Field(None, ge=1)
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    stop: list[str] = Field(default_factory=list, max_length=4)
+
+
+class Usage(_Public):
+    """Tokens of one answer. `counted` is "llm" when the LLM server reported them, else "estimated": completion
+    tokens are the streamed chunks (one token each from llama.cpp and vLLM), prompt tokens the prompt's
+    characters at LLM_CHARS_PER_TOKEN."""
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    counted: Literal["llm", "estimated"] = "estimated"
+
+
 ErrorCode = Literal["llm_unavailable", "llm_incomplete", "llm_error", "space_not_found", "internal"]
 Notice = Literal["empty_space", "no_sources"]
 
@@ -60,6 +78,8 @@ class Answer(BaseModel):
     error: str = ""
     error_code: ErrorCode | Literal[""] = ""
     notice: Notice | Literal[""] = ""
+    finish_reason: Literal["stop", "length"] | None = Field(None, description="why the LLM stopped, when it ran")
+    usage: Usage | None = Field(None, description="tokens, when the LLM ran")
     timings: dict[str, float | str | None] = Field(default_factory=dict)
 
     @property
@@ -72,6 +92,8 @@ class IngestResult(_Public):
     file: str
     status: Literal["ok", "skipped", "failed"]
     reason: str = ""
+    reason_code: str = Field("", description="why, in one stable word: unchanged, duplicate, internal, or the "
+                                             "UnreadableFile reason (too_large, unsupported, damaged, ...)")
     chunks: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -101,6 +123,8 @@ class SourcesFound(_Public):
 class Token(_Public):
     type: Literal["token"] = "token"
     text: str
+    notice: bool = Field(False, description="the app's own words (no sources found, or why the answer failed), "
+                                            "not the model's")
 
 
 class AnswerFailed(_Public):

@@ -1,6 +1,7 @@
 """The one table from engine errors to HTTP statuses. Routes raise (or let through) the engine's typed errors;
-the handler installed here answers {"detail": message, "code": stable code} with the status of the error's class
-(the nearest class in the table, walking up its hierarchy). Failed answers map by their error code the same way."""
+the handler installed here answers {"detail": message, "code": stable code} (OpenAI's error shape on /v1) with the
+status of the error's class (the nearest class in the table, walking up its hierarchy). Failed answers map by their
+error code the same way; a missing or wrong API key is 401."""
 from __future__ import annotations
 
 import logging
@@ -24,6 +25,8 @@ from rag import (
     StoreError,
     UnreadableFile,
 )
+from webapp.openai_errors import is_openai, openai_error
+from webapp.security import AuthError
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +50,27 @@ def status_of_code(code: str) -> int:
     return status_of(ERRORS_BY_CODE.get(code, InternalError)) if code else 200
 
 
-async def _rag_error(_: Request, err: Exception) -> JSONResponse:
+def error_response(request: Request, status: int, message: str, code: str,
+                   headers: dict | None = None) -> JSONResponse:
+    """{"detail", "code"} on the REST routes, OpenAI's error shape on /v1."""
+    if is_openai(request):
+        return openai_error(status, message, code, headers=headers)
+    return JSONResponse({"detail": message, "code": code}, status_code=status, headers=headers)
+
+
+async def _rag_error(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, RagError)
     status = status_of(err)
     if status >= 500:
         log.warning("request failed with %s: %s", err.code, err)
-    return JSONResponse({"detail": str(err), "code": err.code}, status_code=status)
+    return error_response(request, status, str(err), err.code)
+
+
+async def _auth_error(request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, AuthError)
+    return error_response(request, 401, str(err), err.code, headers={"WWW-Authenticate": "Bearer"})
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RagError, _rag_error)
+    app.add_exception_handler(AuthError, _auth_error)

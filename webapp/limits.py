@@ -10,9 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from config.settings import Settings
+from webapp.openai_errors import OPENAI_PREFIX, is_openai, openai_error
 
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
-_GUARDED_PREFIXES = ("/ask", "/spaces", "/v1/")   # JSON routes; uploads (multipart) have their own size limit
+_GUARDED_PREFIXES = ("/ask", "/spaces", OPENAI_PREFIX)   # JSON routes; uploads (multipart) have their own size limit
 
 
 def check_ask_limits(settings: Settings, question: str, history: list[str]) -> str | None:
@@ -75,8 +76,10 @@ class BodySizeLimit:
         await self.app(scope, counting_receive, guarded_send)
 
     async def _refuse(self, scope, receive, send) -> None:
-        response = JSONResponse({"detail": f"the request body is over {self.limit} bytes (the limits are "
-                                           f"MAX_QUESTION_CHARS and MAX_HISTORY_CHARS)"}, status_code=413)
+        message = (f"the request body is over {self.limit} bytes (the limits are MAX_QUESTION_CHARS and "
+                   f"MAX_HISTORY_CHARS)")
+        response = (openai_error(413, message, "request_too_large") if scope["path"].startswith(OPENAI_PREFIX) else
+                    JSONResponse({"detail": message}, status_code=413))
         await response(scope, receive, send)
 
 
@@ -84,10 +87,15 @@ def _clean(value) -> str | int:
     return value if isinstance(value, int) else _SURROGATES.sub("\ufffd", str(value))
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [{"loc": [_clean(p) for p in e.get("loc", ())], "msg": _clean(e.get("msg", "")),
                "type": _clean(e.get("type", ""))} for e in exc.errors()]
+    if is_openai(request):  # OpenAI answers a bad parameter with 400 and names it
+        first = exc.errors()[0] if exc.errors() else {}
+        loc, msg = list(first.get("loc", ()))[1:], _clean(first.get("msg", "invalid request"))
+        param = ".".join(str(_clean(p)) for p in loc) or None
+        return openai_error(400, f"{param or 'request'}: {msg}", "invalid_request", param)
     return JSONResponse({"detail": errors}, status_code=422)
 
 

@@ -25,8 +25,21 @@ from rag.answer.translate import translate_query
 from rag.errors import ERRORS_BY_CODE, LLMError, LLMUnavailable
 from rag.llm.pool import LLMPool
 from rag.retrieval.retriever import SpaceRetriever
+from rag.telemetry import Telemetry
 from rag.text.language import detect_language
-from rag.types import Answer, AnswerDone, AnswerEvent, AnswerFailed, ErrorCode, Language, Source, SourcesFound, Token
+from rag.types import (
+    Answer,
+    AnswerDone,
+    AnswerEvent,
+    AnswerFailed,
+    ErrorCode,
+    Generation,
+    Language,
+    Source,
+    SourcesFound,
+    Token,
+    Usage,
+)
 
 log = logging.getLogger(__name__)
 dispatcher = get_dispatcher(__name__)
@@ -42,8 +55,10 @@ def to_source(n: int, nws: NodeWithScore) -> Source:
 
 class SpaceChatEngine(BaseChatEngine):
     def __init__(self, retriever: SpaceRetriever, llm: LLMPool | None, facts: SpaceFacts,
-                 query_translation: str = "auto", max_query_chars: int = 2048) -> None:
+                 query_translation: str = "auto", max_query_chars: int = 2048,
+                 telemetry: Telemetry | None = None) -> None:
         self.retriever, self.llm, self.facts = retriever, llm, facts
+        self.telemetry = telemetry
         self.space = retriever.space
         self.query_translation, self.max_query_chars = query_translation, max_query_chars
         self._history: list[ChatMessage] = []
@@ -87,12 +102,38 @@ class SpaceChatEngine(BaseChatEngine):
                         error_code=code)
         log.warning("answer failed in space %s (%s) with %s: %s; %d sources, total %s ms", self.space, lang, code,
                     detail, len(sources), timings["total_ms"])
-        return [Token(text=f"\n\n{note}" if partial else note), AnswerFailed(code=code, message=note, detail=detail),
-                AnswerDone(answer=answer)]
+        return [Token(text=f"\n\n{note}" if partial else note, notice=True),
+                AnswerFailed(code=code, message=note, detail=detail), AnswerDone(answer=answer)]
 
-    async def astream_events(self, question: str, history: list | None = None) -> AsyncIterator[AnswerEvent]:
+    def _answer_tokens(self, generation: Generation) -> int:
+        """The room kept for the answer: the request's max_tokens (at most half the context), else the setting."""
+        assert self.llm is not None
+        if generation.max_tokens is None:
+            return self.llm.max_tokens
+        return max(1, min(generation.max_tokens, self.llm.context_window // 2))
+
+    def _usage(self, served: dict, messages: list[ChatMessage]) -> Usage:
+        assert self.llm is not None
+        if "usage" in served:
+            prompt, completion = served["usage"]
+            return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion,
+                         counted="llm")
+        prompt = round(sum(len(m.content or "") for m in messages) / self.llm.chars_per_token)
+        completion = int(served.get("chunks", 0))
+        return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+
+    async def astream_events(self, question: str, history: list | None = None,
+                             generation: Generation | None = None) -> AsyncIterator[AnswerEvent]:
         """SourcesFound, then Token..., then AnswerDone. When no complete answer came, AnswerFailed comes right
-        before AnswerDone (whose answer carries the code and the partial text), and the sources stay."""
+        before AnswerDone (whose answer carries the code and the partial text), and the sources stay.
+        `generation` sets this answer's max_tokens, temperature and stop words."""
+        async for event in self._events(question, history, generation or Generation()):
+            if isinstance(event, AnswerDone) and self.telemetry is not None:
+                self.telemetry.answered(event.answer)
+            yield event
+
+    async def _events(self, question: str, history: list | None,
+                      generation: Generation) -> AsyncIterator[AnswerEvent]:
         turns = clean_history(history)
         question = clean_text(question)
         started = time.perf_counter()
@@ -110,7 +151,7 @@ class SpaceChatEngine(BaseChatEngine):
         plan = None
         if self.llm is not None:  # only what fits the model's context is sent, shown and cited
             plan = prompts.plan_prompt(question, [(m["role"], m["content"]) for m in turns[-_HISTORY_TURNS:]],
-                                       sources, self.llm.context_window, self.llm.max_tokens,
+                                       sources, self.llm.context_window, self._answer_tokens(generation),
                                        self.llm.chars_per_token)
             sources = plan.sources
         self.last_nodes = nodes[:len(sources)]
@@ -119,18 +160,22 @@ class SpaceChatEngine(BaseChatEngine):
         if not sources:
             empty = not await self.facts.has_documents(self.space)
             text = (prompts.NO_DOCUMENTS if empty else prompts.NO_ANSWER)[lang]
-            yield Token(text=text)
+            yield Token(text=text, notice=True)
             yield AnswerDone(answer=Answer(answer=text, language=lang, timings=timings,
                                            notice="empty_space" if empty else "no_sources"))
             log.info("answered in space %s (%s): no sources, %s", self.space, lang,
                      "empty space" if empty else "nothing found")
             return
         parts: list[str] = []
-        served: dict[str, str] = {}
+        served: dict = {}
+        messages: list[ChatMessage] = []
         try:
             if self.llm is None or plan is None:
                 raise LLMUnavailable("no LLM is configured")
-            async for delta in self.llm.astream_chat(self._messages(plan, lang), served=served):
+            messages = self._messages(plan, lang)
+            async for delta in self.llm.astream_chat(messages, served=served, temperature=generation.temperature,
+                                                     max_tokens=self._answer_tokens(generation),
+                                                     stop=generation.stop):
                 if not parts:
                     timings["first_token_ms"] = round((time.perf_counter() - started) * 1000, 1)
                 parts.append(delta)
@@ -159,11 +204,14 @@ class SpaceChatEngine(BaseChatEngine):
         log.info("answered in space %s (%s) by %s: %d sources, %d chars, first token %s ms, total %s ms",
                  self.space, lang, served.get("endpoint", "?"), len(sources), len(answer),
                  timings.get("first_token_ms"), timings["total_ms"])
-        yield AnswerDone(answer=Answer(answer=answer, sources=sources, cited=cited, language=lang, timings=timings))
+        finish = "length" if served.get("finish_reason") == "length" else "stop"
+        yield AnswerDone(answer=Answer(answer=answer, sources=sources, cited=cited, language=lang, timings=timings,
+                                       finish_reason=finish, usage=self._usage(served, messages)))
 
-    async def answer(self, question: str, history: list | None = None) -> Answer:
+    async def answer(self, question: str, history: list | None = None,
+                     generation: Generation | None = None) -> Answer:
         """The finished answer (errors are in it, not raised)."""
-        async for event in self.astream_events(question, history):
+        async for event in self.astream_events(question, history, generation):
             if isinstance(event, AnswerDone):
                 return event.answer
         raise AssertionError("the answer stream ended without its done event")

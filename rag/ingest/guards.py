@@ -34,17 +34,17 @@ def check_content_matches(data: bytes, suffix: str) -> None:
     kind = sniff(data[:16])
     if suffix == ".pdf" and not data[:1024].lstrip().startswith(b"%PDF"):
         found = f"it is a {kind}" if kind else "it does not start like a PDF"
-        raise UnreadableFile(f"not a real PDF: {found}; rename it to its real type")
+        raise UnreadableFile(f"not a real PDF: {found}; rename it to its real type", "wrong_type")
     if suffix in _ZIP_FORMATS and not data.startswith(b"PK\x03\x04"):
         if kind == "legacy Office (OLE) document":
-            raise UnreadableFile(f"legacy binary Office file saved as {suffix}: re-save it as {suffix}")
-        raise UnreadableFile(f"not a real {suffix} file" + (f": it is a {kind}" if kind else ""))
+            raise UnreadableFile(f"legacy binary Office file saved as {suffix}: re-save it as {suffix}", "wrong_type")
+        raise UnreadableFile(f"not a real {suffix} file" + (f": it is a {kind}" if kind else ""), "wrong_type")
     if suffix in _ZIP_FORMATS:
         check_zip(data, suffix)
     if suffix in _LINE_FORMATS:
         check_line_lengths(data)
     if kind and suffix not in _ZIP_FORMATS | {".pdf", ".eml"} and kind != "zip archive (or Office document)":
-        raise UnreadableFile(f"the {suffix} file holds a {kind}, not text")
+        raise UnreadableFile(f"the {suffix} file holds a {kind}, not text", "wrong_type")
 
 
 def check_zip(data: bytes, suffix: str = ".docx") -> None:
@@ -53,13 +53,13 @@ def check_zip(data: bytes, suffix: str = ".docx") -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as err:
-        raise UnreadableFile(f"damaged {suffix} file (its zip container is broken)") from err
+        raise UnreadableFile(f"damaged {suffix} file (its zip container is broken)", "damaged") from err
     if len(members) > MAX_ZIP_MEMBERS:
-        raise UnreadableFile(f"{suffix} file has {len(members)} parts: refusing a probable zip bomb")
+        raise UnreadableFile(f"{suffix} file has {len(members)} parts: refusing a probable zip bomb", "zip_bomb")
     unzipped = sum(m.file_size for m in members)
     if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(1, len(data)):
         raise UnreadableFile(f"{suffix} file would expand to {unzipped / 1048576:.0f} MB from "
-                             f"{len(data) / 1048576:.1f} MB: refusing a probable zip bomb")
+                             f"{len(data) / 1048576:.1f} MB: refusing a probable zip bomb", "zip_bomb")
 
 
 def check_line_lengths(data: bytes, limit: int = MAX_LINE_CHARS) -> None:
@@ -73,5 +73,5 @@ def check_line_lengths(data: bytes, limit: int = MAX_LINE_CHARS) -> None:
         nxt = end if nxt == -1 else nxt
         if nxt - pos > limit:
             raise UnreadableFile(f"one line of {(nxt - pos) / 1048576:.1f} MB without line breaks: this looks like a "
-                                 "data dump, not a document; split it into lines or paragraphs")
+                                 "data dump, not a document; split it into lines or paragraphs", "too_large")
         pos = nxt + 1

@@ -20,7 +20,7 @@ def read_docx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> It
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, *_BROKEN) as err:
-        raise UnreadableFile("damaged or not a Word .docx file") from err
+        raise UnreadableFile("damaged or not a Word .docx file", "damaged") from err
     heading, lines = "", list[str]()
     for para in document.paragraphs:
         text = para.text.strip()
@@ -61,7 +61,7 @@ def read_pptx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> It
     try:
         deck = Presentation(io.BytesIO(data))
     except (PackageNotFoundError, *_BROKEN) as err:
-        raise UnreadableFile("damaged or not a PowerPoint .pptx file") from err
+        raise UnreadableFile("damaged or not a PowerPoint .pptx file", "damaged") from err
     for number, slide in enumerate(deck.slides, start=1):
         title_shape = slide.shapes.title
         title = title_shape.text.strip() if title_shape is not None and title_shape.has_text_frame else ""
@@ -80,7 +80,7 @@ def read_xlsx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> It
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (*_BROKEN, TypeError) as err:
-        raise UnreadableFile("damaged or not an Excel .xlsx file") from err
+        raise UnreadableFile("damaged or not an Excel .xlsx file", "damaged") from err
     try:
         for sheet in book.worksheets:
             rows = ((i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1))

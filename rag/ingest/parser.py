@@ -54,7 +54,7 @@ class FileParser:
             except OSError as err:
                 raise UnreadableFile(f"cannot read file: {err.strerror or err}") from err
             if size > self.max_bytes:
-                raise UnreadableFile(self._too_large(size))
+                raise UnreadableFile(self._too_large(size), "too_large")
             try:
                 return path.read_bytes()
             except OSError as err:
@@ -80,11 +80,13 @@ class FileParser:
                             return
                         out.put(work)
                 except UnreadableFile as err:
-                    out.put(Work("end", index, name, result=IngestResult(file=name, status="failed", reason=str(err))))
+                    out.put(Work("end", index, name, result=IngestResult(file=name, status="failed", reason=str(err),
+                                                                       reason_code=err.reason)))
                 except Exception as err:  # a broken file must never break the batch
                     log.exception("parsing %s failed", name)
                     out.put(Work("end", index, name, result=IngestResult(
-                        file=name, status="failed", reason=f"internal error: {type(err).__name__}: {err}")))
+                        file=name, status="failed", reason=f"internal error: {type(err).__name__}: {err}",
+                        reason_code="internal")))
                 finally:
                     log.debug("parsed %s in %.2fs", name, time.perf_counter() - started)
         finally:
@@ -96,13 +98,14 @@ class FileParser:
         t0 = time.thread_time()
         data = load()
         if len(data) > self.max_bytes:
-            raise UnreadableFile(self._too_large(len(data)))
+            raise UnreadableFile(self._too_large(len(data)), "too_large")
         content_hash = hashlib.sha256(data).hexdigest()
         duplicate = catalog.duplicate_of(content_hash, name)
         if duplicate:
             other, doc = duplicate
-            why = "unchanged" if other == name else f"same content as {other}"
+            why, code = ("unchanged", "unchanged") if other == name else (f"same content as {other}", "duplicate")
             yield Work("end", index, name, result=IngestResult(file=name, status="skipped", reason=why,
+                                                                 reason_code=code,
                                                                  chunks=doc.chunks if doc else 0,
                                                                  pages=doc.pages if doc else 0))
             return
@@ -139,7 +142,7 @@ class FileParser:
             self._check_text("".join(sample), warnings)
         if not pending and not total:
             reason = "no extractable text (a scan without OCR, or an empty document)"
-            raise UnreadableFile("; ".join([reason, *warnings[:3]]))
+            raise UnreadableFile("; ".join([reason, *warnings[:3]]), "no_text")
         record.pages = pages
         yield Work("chunks", index, name, record, pending, parse_s=time.thread_time() - t0)
         yield Work("end", index, name, record, result=IngestResult(file=name, status="ok", pages=pages,
@@ -149,6 +152,6 @@ class FileParser:
     def _check_text(text: str, warnings: list[str] | None = None) -> None:
         if not text.strip():
             reason = "no extractable text (a scan without OCR, or an empty document)"
-            raise UnreadableFile("; ".join([reason, *(warnings or [])[:3]]))
+            raise UnreadableFile("; ".join([reason, *(warnings or [])[:3]]), "no_text")
         if looks_like_garbage(text):
-            raise UnreadableFile("extracted text is unreadable (glyphs without a text mapping, e.g. boxes)")
+            raise UnreadableFile("extracted text is unreadable (glyphs without a text mapping, e.g. boxes)", "no_text")

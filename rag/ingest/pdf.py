@@ -50,19 +50,19 @@ def read_pdf(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Ite
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     if _is_locked(data):
-        raise UnreadableFile("encrypted PDF: remove the password and upload again")
+        raise UnreadableFile("encrypted PDF: remove the password and upload again", "encrypted")
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         pages = pdf.pages  # forces the page tree: broken files fail here, not halfway through
     except (PDFPasswordIncorrect, PDFEncryptionError) as err:
-        raise UnreadableFile("encrypted PDF: remove the password and upload again") from err
+        raise UnreadableFile("encrypted PDF: remove the password and upload again", "encrypted") from err
     except Exception as err:  # pdfminer raises many types on broken files
         if "password" in str(err).lower() or "encrypt" in str(err).lower():
-            raise UnreadableFile("encrypted PDF: remove the password and upload again") from err
-        raise UnreadableFile(f"damaged or not a PDF ({type(err).__name__})") from err
+            raise UnreadableFile("encrypted PDF: remove the password and upload again", "encrypted") from err
+        raise UnreadableFile(f"damaged or not a PDF ({type(err).__name__})", "damaged") from err
     if not pages:
         pdf.close()
-        raise UnreadableFile("PDF without pages")
+        raise UnreadableFile("PDF without pages", "no_text")
     ocr = ocr_available(options)
     with pdf:
         for number, page in enumerate(pages, start=1):

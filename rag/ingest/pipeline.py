@@ -117,7 +117,7 @@ class Ingestor:
         result = item.result
         assert result is not None
         if entry.error:
-            result = IngestResult(file=item.name, status="failed", reason=entry.error)
+            result = IngestResult(file=item.name, status="failed", reason=entry.error, reason_code="internal")
         if result.status == "ok" and item.record is not None:
             result = self._commit(space, item.record, entry, result, catalog)
         elif entry.record is not None:

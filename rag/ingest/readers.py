@@ -19,7 +19,7 @@ __all__ = ["READERS", "Section", "UnreadableFile", "decode_text", "read_sections
 def _read_text(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     text = decode_text(data)
     if "\x00" in text[:100_000]:
-        raise UnreadableFile("binary content: not a text file")
+        raise UnreadableFile("binary content: not a text file", "wrong_type")
     for piece in slices(text):
         yield Section(text=piece)
 
@@ -109,8 +109,8 @@ def read_sections(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -
     reader = READERS.get(suffix)
     if reader is None:
         raise UnreadableFile(f"unsupported file type {suffix or '(none)'}; "
-                             f"supported: {', '.join(supported_suffixes())}")
+                             f"supported: {', '.join(supported_suffixes())}", "unsupported")
     if not data:
-        raise UnreadableFile("empty file (0 bytes)")
+        raise UnreadableFile("empty file (0 bytes)", "empty")
     guards.check_content_matches(data, suffix)
     yield from reader(data, name, options)

@@ -41,7 +41,7 @@ def decode_text(data: bytes) -> str:
 
     best = from_bytes(data[:200_000]).best()
     if best is None:
-        raise UnreadableFile("binary content: not a text file")
+        raise UnreadableFile("binary content: not a text file", "wrong_type")
     return data.decode(best.encoding, errors="replace")
 
 

@@ -87,10 +87,10 @@ def read_eml(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Ite
     try:
         message = email.message_from_bytes(data, policy=email.policy.default)
     except Exception as err:
-        raise UnreadableFile(f"damaged e-mail ({type(err).__name__})") from err
+        raise UnreadableFile(f"damaged e-mail ({type(err).__name__})", "damaged") from err
     headers = [f"{key}: {message[key]}" for key in ("From", "To", "Cc", "Date", "Subject") if message[key]]
     if not headers:
-        raise UnreadableFile("not an e-mail: no From/To/Subject headers")
+        raise UnreadableFile("not an e-mail: no From/To/Subject headers", "wrong_type")
     subject = str(message["Subject"] or "")
     body = message.get_body(preferencelist=("plain", "html"))
     text = ""

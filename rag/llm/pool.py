@@ -8,6 +8,7 @@ without `finish_reason` (a server that dropped it, or llama.cpp interrupting one
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import threading
@@ -21,6 +22,7 @@ from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
 
 from rag.errors import LLMError, LLMIncomplete, LLMUnavailable
+from rag.telemetry import Telemetry
 from rag.text.redact import redact_text, redact_url
 
 log = logging.getLogger(__name__)
@@ -40,9 +42,11 @@ def _no_answer(errors: list[tuple[type[LLMError], str]]) -> LLMError:
     return kind("LLM gave no answer: " + "; ".join(text for _, text in errors))
 
 
+@functools.cache
 def _preload_client_modules() -> None:
     """The OpenAI client imports its resources and transport lazily, about 600 modules (0.9 s here), on the first
-    request: on the event loop, that stalls every other request (a health probe took 1 s). Import them at start."""
+    request: on the event loop, that stalls every other request (a health probe took 1 s). Import them at start,
+    once per process."""
     import anyio._backends._asyncio  # noqa: F401  (the async transport's backend)
     import httpcore._async.http11  # noqa: F401
 
@@ -89,18 +93,21 @@ Probe = Callable[[Endpoint], Awaitable[dict]]
 class LLMPool:
     def __init__(self, base_urls: list[str], model: str = "", api_key: str = "not-needed", timeout: float = 120.0,
                  max_tokens: int = 512, temperature: float = 0.1, context_window: int = 4096,
-                 chars_per_token: float = 2.0, health_timeout: float = 10.0) -> None:
+                 chars_per_token: float = 2.0, health_timeout: float = 10.0,
+                 telemetry: Telemetry | None = None) -> None:
         if not base_urls:
             raise ValueError("at least one LLM base URL is needed")
         _preload_client_modules()
         self._lock = threading.Lock()
         self.context_window, self.max_tokens, self.chars_per_token = context_window, max_tokens, chars_per_token
         self.health_timeout = health_timeout
+        self.telemetry = telemetry or Telemetry()
         self.api_key = api_key
         self.endpoints: list[Endpoint] = []
         for url in base_urls:
+            # max_tokens goes with each call: set here, OpenAILike would override the one a call asks for
             llm = OpenAILike(model=model or "default", api_base=url, api_key=api_key, is_chat_model=True,
-                             is_function_calling_model=False, context_window=context_window, max_tokens=max_tokens,
+                             is_function_calling_model=False, context_window=context_window, max_tokens=None,
                              temperature=temperature, timeout=timeout, max_retries=0, reuse_client=True)
             self.endpoints.append(Endpoint(base_url=url, model=model, llm=llm))
         for endpoint in self.endpoints:
@@ -131,11 +138,15 @@ class LLMPool:
             healthy = [(i, e) for i, e in candidates if e.down_until <= now] or candidates
             index, endpoint = min(healthy, key=lambda ie: (ie[1].in_flight, ie[1].failures))
             endpoint.in_flight += 1
+            self.telemetry.llm_load(endpoint.shown_url, endpoint.in_flight)
             return index, endpoint
 
-    def _release(self, endpoint: Endpoint, error: str = "") -> None:
+    def _release(self, endpoint: Endpoint, error: str = "", outcome: str = "") -> None:
+        """Hand an endpoint back; `outcome` (ok, error, cancelled) defaults to what `error` says."""
+        self.telemetry.llm_request(endpoint.shown_url, outcome or ("error" if error else "ok"))
         with self._lock:
             endpoint.in_flight -= 1
+            self.telemetry.llm_load(endpoint.shown_url, endpoint.in_flight)
             if error:
                 endpoint.failures += 1
                 endpoint.last_error = error
@@ -153,18 +164,25 @@ class LLMPool:
         log.info("LLM endpoint %s serves model %s", endpoint.shown_url, name)
 
     async def astream_chat(self, messages: list[ChatMessage], temperature: float | None = None,
-                           served: dict | None = None) -> AsyncIterator[str]:
+                           served: dict | None = None, max_tokens: int | None = None,
+                           stop: list[str] | None = None) -> AsyncIterator[str]:
         """Stream answer text deltas; fail over to another endpoint if one fails before its first token.
-        `temperature` overrides the configured one for this call; `served`, when given, gets the (redacted) URL
-        of the endpoint that answered under "endpoint". Raises an `LLMError` unless the reply has text and a
-        finish reason."""
-        options = {} if temperature is None else {"temperature": temperature}
+        `temperature`, `max_tokens` and `stop` override the configured ones for this call. `served`, when given,
+        gets the (redacted) URL of the endpoint that answered under "endpoint", the "finish_reason", the number
+        of content "chunks" and, when the server reports it, its "usage" (prompt and completion tokens). Raises
+        an `LLMError` unless the reply has text and a finish reason."""
+        # servers that can (vLLM, Ollama) report the tokens in a last chunk; llama.cpp ignores the option
+        options: dict = {"stream_options": {"include_usage": True}, "max_tokens": max_tokens or self.max_tokens}
+        if temperature is not None:
+            options["temperature"] = temperature
+        if stop:
+            options["stop"] = list(stop)
+        served = {} if served is None else served
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
         for endpoint in self._candidates(tried):
-            if served is not None:
-                served["endpoint"] = endpoint.shown_url
-            started, has_text, finish, chunks = False, False, None, 0
+            served["endpoint"] = endpoint.shown_url
+            started, has_text, finish, chunks, deltas = False, False, None, 0, 0
             stream = None
             try:
                 await self._ensure_model(endpoint)
@@ -172,10 +190,16 @@ class LLMPool:
                 async for chunk in stream:
                     chunks += 1
                     finish = _finish_reason(chunk.raw) or finish
+                    usage = getattr(chunk.raw, "usage", None)
+                    if usage is not None and getattr(usage, "completion_tokens", None) is not None:
+                        served["usage"] = (int(usage.prompt_tokens or 0), int(usage.completion_tokens))
                     if chunk.delta:
                         started, has_text = True, has_text or bool(chunk.delta.strip())
+                        deltas += 1
+                        served["chunks"] = deltas
                         endpoint.last_token = time.monotonic()
                         yield chunk.delta
+                served["finish_reason"] = finish
                 if not has_text or finish is None:
                     what = ("a stream that ended before any data (llama.cpp does this when the prompt is longer "
                             "than its context: check LLM_CONTEXT_WINDOW and LLM_CHARS_PER_TOKEN)" if not chunks else
@@ -188,7 +212,7 @@ class LLMPool:
                 if started:
                     raise LLMIncomplete(f"the answer from {endpoint.shown_url} broke off: {reason}") from err
             except (GeneratorExit, asyncio.CancelledError):
-                self._release(endpoint)   # the reader stopped (Stop, a closed page): not the endpoint's fault
+                self._release(endpoint, outcome="cancelled")   # the reader stopped (Stop, a closed page)
                 raise
             except BaseException as err:
                 reason = redact_text(f"{type(err).__name__}: {err}")
@@ -212,6 +236,8 @@ class LLMPool:
                 LLMUnavailable if isinstance(err, (*_CONNECT_ERRORS, httpx.HTTPError)) else LLMError)
         reason = redact_text(f"{type(err).__name__}: {err}")
         self._release(endpoint, reason)
+        if failing_over:
+            self.telemetry.llm_failover(endpoint.shown_url)
         log.warning("LLM endpoint %s failed: %s%s", endpoint.shown_url, reason,
                     "; failing over to another endpoint" if failing_over else "")
         errors.append((kind, f"{endpoint.shown_url}: {reason}"))
@@ -220,7 +246,9 @@ class LLMPool:
     def chat(self, messages: list[ChatMessage], temperature: float | None = None) -> str:
         """The whole reply at once, for sync callers (the LLM reranker), with the same balancing, failover and
         checks as the stream."""
-        options = {} if temperature is None else {"temperature": temperature}
+        options: dict = {"max_tokens": self.max_tokens}
+        if temperature is not None:
+            options["temperature"] = temperature
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
         for endpoint in self._candidates(tried):

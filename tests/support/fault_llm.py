@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible chat endpoint for injecting faults (the real servers are llama.cpp and vLLM):
 streams that end empty, stop without a finish reason, drop the connection mid-answer, start late, answer with an
-HTTP error or send malformed SSE. It runs in-process (uvicorn in a thread): `serve_stub()` for one, `serve_stubs(n)`
-for several at once, each on its own free port.
+HTTP error or send malformed SSE, and report usage or not. It runs in-process (uvicorn in a thread): `serve_stub()`
+for one, `serve_stubs(n)` for several at once, each on its own free port.
 
 Every chat request gets a `Reply`: the next one scripted with `FaultLLM.script(...)` (one per request, in order),
 else the preset named by `FaultLLM.mode`: ok, empty, blank (whitespace only), no_finish, drop, slow, error500;
@@ -46,6 +46,7 @@ class Reply:
     #                                    malformed SSE such as "garbage\n\n" or "data: {not json\n\n"
     drop_after: int | None = None      # drop the connection after this many deltas
     finish: str | None = "stop"        # None: the stream ends ([DONE]) without a finish reason
+    usage: tuple[int, int] | None = None  # (prompt, completion) tokens: sent in a last chunk without choices
 
     def gap(self, i: int) -> float:
         return self.gap_s if isinstance(self.gap_s, (int, float)) else self.gap_s[i]
@@ -108,6 +109,11 @@ class FaultLLM:
                     raise ConnectionResetError("scripted drop mid-answer")
             if reply.finish is not None:
                 yield _chunk({}, reply.finish)
+            if reply.usage is not None:
+                prompt, completion = reply.usage
+                usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+                yield "data: " + json.dumps({"id": "c1", "object": "chat.completion.chunk", "created": 0,
+                                             "model": MODEL, "choices": [], "usage": usage}) + "\n\n"
             yield "data: [DONE]\n\n"
         finally:
             self.active -= 1

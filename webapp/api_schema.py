@@ -1,0 +1,90 @@
+"""Request and response models of the REST routes (/health, /ask, /spaces, /ingest, documents), so /docs shows
+the real shapes. The engine's public types (Answer, Document, IngestResult, Space, the answer events) are used
+as they are."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from rag import IngestResult, Space
+
+
+def _no_surrogates(value: str) -> str:
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ValueError("text contains an unpaired surrogate (not valid Unicode)")
+    return value
+
+
+class TextPart(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["text"] = "text"
+    text: str
+
+    _text = field_validator("text")(_no_surrogates)
+
+
+class HistoryMessage(BaseModel):
+    """One earlier message: {"role": "user"|"assistant", "content": text or [{"type": "text", "text": …}]}."""
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["user", "assistant", "system"]
+    content: str | list[TextPart]
+
+    @field_validator("content")
+    @classmethod
+    def _content(cls, value):
+        return _no_surrogates(value) if isinstance(value, str) else value
+
+    def text(self) -> str:
+        return self.content if isinstance(self.content, str) else " ".join(p.text for p in self.content)
+
+
+class AskRequest(BaseModel):
+    q: str = Field(..., min_length=1, description="the question")
+    space_id: str = Field(..., min_length=1, max_length=64)
+    top_k: int | None = Field(None, ge=1, le=50)
+    history: list[HistoryMessage] = Field(default_factory=list, description="earlier messages, oldest first")
+    stream: bool = Field(False, description="stream the answer's events: NDJSON, or Server-Sent Events when the "
+                                            "request sends 'Accept: text/event-stream'")
+
+    _q = field_validator("q", "space_id")(_no_surrogates)
+
+
+class SpaceRequest(BaseModel):
+    name: str = Field(..., min_length=1, max_length=64)
+
+    _name = field_validator("name")(_no_surrogates)
+
+
+class SpaceSummary(Space):
+    documents: int = Field(description="fully indexed documents")
+
+
+class IngestResponse(BaseModel):
+    space_id: str
+    results: list[IngestResult]
+
+
+class Deleted(BaseModel):
+    deleted: str
+
+
+class ErrorDetail(BaseModel):
+    detail: str | list[dict[str, Any]] = Field(description="what went wrong (a list of fields for a 422)")
+    code: str = Field("", description="stable error code, e.g. space_not_found, llm_unavailable")
+
+
+class LLMHealth(BaseModel):
+    ok: bool
+    state: Literal["ok", "busy", "down"]
+    embedded: bool = Field(description="the app's own llama.cpp server")
+    endpoints: list[dict[str, Any]] = Field(description="per endpoint: url, model, state, in_flight, "
+                                                        "last_ok_s_ago, latency_ms, error")
+
+
+class HealthReport(BaseModel):
+    status: Literal["ok", "degraded"]
+    llm: LLMHealth
+    store: dict[str, Any]
+    embedder: dict[str, Any]
+    uptime_s: float
