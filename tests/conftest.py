@@ -83,6 +83,15 @@ def service_factory(make_settings, llama_server):
         service.close()
 
 
+@pytest.fixture(scope="session")
+def vllm_server(tmp_path_factory):
+    """A real vLLM server (CPU) on a tiny Llama, for the whole session: it takes a minute to start."""
+    from tests.support.vllm import serve_vllm
+
+    with serve_vllm(tmp_path_factory.mktemp("tiny-llama")) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
 def fault_llm():
     """A scripted OpenAI-compatible endpoint for injecting faults (tests.support.fault_llm)."""

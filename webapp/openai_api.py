@@ -77,6 +77,8 @@ async def _start(events: AsyncIterator[AnswerEvent]) -> tuple[list[AnswerEvent],
     head: list[AnswerEvent] = []
     async for event in events:
         if isinstance(event, AnswerFailed):
+            async for _ in events:   # its AnswerDone follows at once: the answer is counted and logged
+                pass
             return head, event
         head.append(event)
         if isinstance(event, AnswerDone) or (isinstance(event, Token) and not event.notice):

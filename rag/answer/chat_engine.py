@@ -161,6 +161,7 @@ class SpaceChatEngine(BaseChatEngine):
             empty = not await self.facts.has_documents(self.space)
             text = (prompts.NO_DOCUMENTS if empty else prompts.NO_ANSWER)[lang]
             yield Token(text=text, notice=True)
+            timings["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
             yield AnswerDone(answer=Answer(answer=text, language=lang, timings=timings,
                                            notice="empty_space" if empty else "no_sources"))
             log.info("answered in space %s (%s): no sources, %s", self.space, lang,
