@@ -53,16 +53,18 @@ $(VLLM_VENV)/.installed: requirements-vllm.txt constraints-vllm.txt
 	$(VLLM_VENV)/bin/pip uninstall -y -q torchvision torchaudio torchcodec triton
 	touch $@
 
-# Debian packages the tests use: Chromium (driven by Playwright; no browser download) and tesseract for OCR
-SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core
+# Debian packages the tests use: Chromium (driven by Playwright; no browser download), tesseract for OCR and nginx
+# (tests/deploy runs the binary unprivileged in a temp dir; the system nginx service is not needed)
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core nginx
 system-deps:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx rus || \
 	  missing="$$missing tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng"; \
 	test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
-	  else echo "missing Debian packages:$$missing (browser and OCR tests will be skipped)"; fi; fi
+	  else echo "missing Debian packages:$$missing (browser, OCR and nginx tests will be skipped)"; fi; fi
 
 # Real test documents: the fixture files inside the python-docx, python-pptx and ocrmypdf source packages
 FIXTURES := tests/.fixtures

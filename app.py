@@ -17,6 +17,7 @@ from config.logs import configure_logging
 from config.settings import Settings, SettingsError, load_settings
 from rag import RagService, build_service
 from webapp.api import install_api
+from webapp.sse import StreamHeaders
 from webapp.ui import CSS, build_ui
 
 log = logging.getLogger("quadrate")
@@ -32,6 +33,7 @@ def create_app(settings: Settings, service: RagService | None = None) -> FastAPI
         service.close()
 
     app = FastAPI(title="Quadrate Chat", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(StreamHeaders)   # Gradio's streams too: a buffering proxy passes tokens on as they come
     install_api(app, service)
     app.state.service = service
     demo = build_ui(service)

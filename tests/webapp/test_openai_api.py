@@ -196,3 +196,19 @@ def test_the_official_client_sync_and_async_streaming_and_not(api):
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == reply.choices[0].message.content
     assert chunks[-1].usage.completion_tokens == 6
     assert chunks[-2].choices[0].finish_reason == "stop" and chunks[-2].model_extra["sources"]
+
+
+def test_a_client_that_goes_away_stops_the_generation(api):
+    """Closing the stream closes the request to the LLM at once (it stops generating), and the endpoint is free."""
+    import time
+
+    client, stub = api
+    stub.script(Reply(["слово "] * 40, gap_s=0.25))
+    with client.stream("POST", "/v1/chat/completions", json=ask(stream=True)) as resp:
+        next(resp.iter_lines())
+        assert stub.active == 1
+    deadline = time.monotonic() + 5
+    while stub.active and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stub.active == 0, "the LLM stream was left running after the client left"
+    assert client.post("/v1/chat/completions", json=ask()).status_code == 200
