@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.fault_llm import MODEL, FaultLLM, Reply
+from tests.support.fault_llm import FaultLLM, Reply
 from tests.support.paths import PROTOCOLS, ROOT
-from tests.support.servers import free_port, wait_until_ready
-from tests.support.services import start_app
+from tests.support.servers import free_port, stop_process, wait_until_ready
+from tests.support.services import app_over_stub
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "quadrate.conf"
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
@@ -78,23 +78,14 @@ def run_nginx(tmp: Path, site: str, port: int) -> Iterator[str]:
             pytest.fail(f"nginx did not start: {(tmp / 'nginx.stderr').read_text(errors='replace')}")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, fault_llm):
     """The real app (retrieval, store, API, UI) over the scripted LLM, with one protocol in the space "demo"."""
-    service, server = start_app(tmp_path_factory.mktemp("nginx-app"), llm_base_url=fault_llm.base_url,
-                                llm_model=MODEL, top_k=3)
-    service.ingest_files("demo", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
-    with server as base:
+    with app_over_stub(tmp_path_factory.mktemp("nginx-app"), fault_llm) as (base, _):
         yield base, fault_llm
-    service.close()
 
 
 @pytest.fixture(scope="module")

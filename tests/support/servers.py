@@ -1,5 +1,5 @@
-"""Servers for tests: a free loopback port, waiting until a server answers, and an ASGI app run on a real uvicorn
-server in a thread."""
+"""Servers for tests: a free loopback port, waiting until a server answers, stopping a server's process, and an
+ASGI app run on a real uvicorn server in a thread."""
 from __future__ import annotations
 
 import socket
@@ -35,6 +35,16 @@ def wait_until_ready(url: str, timeout: float = 60.0, *, status: int | None = No
             pass
         time.sleep(interval)
     return False
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Ask a server's process to end (SIGTERM); kill it if it has not within `timeout`."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @contextmanager

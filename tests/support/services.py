@@ -1,7 +1,10 @@
 """Real services and app servers built the way the app builds them, on a temp store."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tests.support.models import TEST_LLM
 from tests.support.paths import PROTOCOLS
@@ -32,3 +35,19 @@ def start_app(tmp: Path, **overrides):
                              **overrides)
     service = build_service(settings)
     return service, serve(create_app(settings, service), port=settings.port)
+
+
+@contextmanager
+def app_over_stub(tmp: Path, stub, with_protocol: bool = True, **overrides) -> Iterator[tuple[str, Any]]:
+    """The app over a scripted LLM endpoint (tests.support.fault_llm), top_k 3, with the audit committee's
+    protocol as "p1.txt" in the space "demo" (unless not `with_protocol`): yields (base URL, service)."""
+    from tests.support.fault_llm import MODEL
+
+    service, server = start_app(tmp, llm_base_url=stub.base_url, llm_model=MODEL, **{"top_k": 3, **overrides})
+    try:
+        if with_protocol:
+            service.ingest_files("demo", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
+        with server as base:
+            yield base, service
+    finally:
+        service.close()

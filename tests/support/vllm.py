@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.support.paths import ROOT
-from tests.support.servers import free_port
+from tests.support.servers import free_port, stop_process
 
 VLLM_PYTHON = Path(os.environ.get("QC_VLLM_PYTHON", ROOT / ".venv-vllm" / "bin" / "python"))
 MODEL = "tiny-llama"
@@ -56,8 +56,4 @@ def serve_vllm(model_dir: Path) -> Iterator[VLLMServer]:
             pytest.fail("vLLM not ready in 300s:\n" + log_path.read_text(errors="replace")[-3000:])
         yield VLLMServer(base, model_dir)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=30)

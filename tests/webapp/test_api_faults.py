@@ -5,19 +5,13 @@ import json
 import httpx
 import pytest
 
-from tests.support.fault_llm import MODEL
-from tests.support.paths import PROTOCOLS
-from tests.support.services import start_app
+from tests.support.services import app_over_stub
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory, fault_llm):
-    service, server = start_app(tmp_path_factory.mktemp("faults"), llm_base_url=fault_llm.base_url,
-                                llm_model=MODEL, top_k=3)
-    service.ingest_files("demo", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
-    with server as base:
+    with app_over_stub(tmp_path_factory.mktemp("faults"), fault_llm) as (base, _):
         yield httpx.Client(base_url=base, timeout=60), fault_llm
-    service.close()
 
 
 QUESTION = {"q": "Сколько критических уязвимостей выявил аудит?", "space_id": "demo"}

@@ -6,9 +6,7 @@ import logging
 import httpx
 import pytest
 
-from tests.support.fault_llm import MODEL
-from tests.support.paths import PROTOCOLS
-from tests.support.services import start_app
+from tests.support.services import app_over_stub
 
 KEY = "k3y-that-must-never-be-logged"
 OPEN = {"/health", "/metrics"}
@@ -16,12 +14,8 @@ OPEN = {"/health", "/metrics"}
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory, fault_llm):
-    service, server = start_app(tmp_path_factory.mktemp("api-key"), llm_base_url=fault_llm.base_url,
-                                llm_model=MODEL, top_k=3, api_key=KEY)
-    service.ingest_files("demo", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
-    with server as base:
+    with app_over_stub(tmp_path_factory.mktemp("api-key"), fault_llm, api_key=KEY) as (base, _):
         yield base
-    service.close()
 
 
 def _calls(base: str) -> list[tuple[str, str]]:

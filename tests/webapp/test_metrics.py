@@ -6,20 +6,17 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.fault_llm import MODEL, Reply
+from tests.support.fault_llm import Reply
 from tests.support.paths import PROTOCOLS
-from tests.support.services import start_app
+from tests.support.services import app_over_stub
 
 QUESTION = "Сколько критических уязвимостей выявил аудит?"
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory, fault_llm):
-    service, server = start_app(tmp_path_factory.mktemp("metrics"), llm_base_url=fault_llm.base_url,
-                                llm_model=MODEL, top_k=3)
-    with server as base:
+    with app_over_stub(tmp_path_factory.mktemp("metrics"), fault_llm, with_protocol=False) as (base, _):
         yield httpx.Client(base_url=base, timeout=60), fault_llm
-    service.close()
 
 
 def scrape(client: httpx.Client) -> dict[tuple[str, tuple], float]:

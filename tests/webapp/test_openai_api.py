@@ -8,22 +8,17 @@ import httpx
 import openai
 import pytest
 
-from tests.support.fault_llm import MODEL, Reply
-from tests.support.paths import PROTOCOLS
-from tests.support.services import start_app
+from tests.support.fault_llm import Reply
+from tests.support.services import app_over_stub
 
 QUESTION = "Сколько критических уязвимостей выявил аудит?"
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory, fault_llm):
-    service, server = start_app(tmp_path_factory.mktemp("openai"), llm_base_url=fault_llm.base_url,
-                                llm_model=MODEL, top_k=3, max_question_chars=500)
-    service.ingest_files("demo", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
-    service.create_space("empty")
-    with server as base:
+    with app_over_stub(tmp_path_factory.mktemp("openai"), fault_llm, max_question_chars=500) as (base, service):
+        service.create_space("empty")
         yield httpx.Client(base_url=base, timeout=60), fault_llm
-    service.close()
 
 
 def ask(question: str = QUESTION, **extra) -> dict:
