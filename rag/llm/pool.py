@@ -1,6 +1,7 @@
-"""One LLM code path: LlamaIndex `OpenAILike` against OpenAI-compatible chat endpoints (vLLM, Ollama /v1, the
-embedded llama.cpp server, any other). Several base URLs are balanced least-outstanding-requests, with failover
-to the next endpoint when one cannot be reached, or gives nothing, before the first token.
+"""One LLM code path against OpenAI-compatible chat endpoints (vLLM, Ollama /v1, the embedded llama.cpp server, any
+other): answers stream through a lean httpx reader (rag/llm/openai_stream.py), whole replies for sync callers
+through LlamaIndex `OpenAILike`. Several base URLs are balanced least-outstanding-requests, with failover to the
+next endpoint when one cannot be reached, or gives nothing, before the first token.
 
 A reply is only a reply when it has text and ends with a finish reason: a stream that ends empty, or stops
 without `finish_reason` (a server that dropped it, or llama.cpp interrupting one request for another), raises
@@ -13,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -22,6 +23,7 @@ from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
 
 from rag.errors import LLMError, LLMIncomplete, LLMUnavailable
+from rag.llm.openai_stream import ChatStreams, Chunk, EndpointRefused, StreamError
 from rag.telemetry import Telemetry
 from rag.text.redact import redact_text, redact_url
 
@@ -32,7 +34,7 @@ _CONNECT_ERRORS = (openai.APIConnectionError, openai.APITimeoutError, openai.Int
 
 
 # a reply that is not the protocol (an invalid JSON data: line, an in-stream error object) is the endpoint's fault
-_PROTOCOL_ERRORS = (json.JSONDecodeError, openai.APIError)
+_PROTOCOL_ERRORS = (json.JSONDecodeError, openai.APIError, StreamError, EndpointRefused)
 _FAILOVER_ERRORS = (*_CONNECT_ERRORS, LLMIncomplete, httpx.HTTPError, *_PROTOCOL_ERRORS)
 
 
@@ -44,14 +46,10 @@ def _no_answer(errors: list[tuple[type[LLMError], str]]) -> LLMError:
 
 @functools.cache
 def _preload_client_modules() -> None:
-    """The OpenAI client imports its resources and transport lazily, about 600 modules (0.9 s here), on the first
-    request: on the event loop, that stalls every other request (a health probe took 1 s). Import them at start,
-    once per process."""
+    """httpx's async transport imports its backend lazily on the first request: on the event loop, that stalls
+    every other request. Import it at start, once per process."""
     import anyio._backends._asyncio  # noqa: F401  (the async transport's backend)
     import httpcore._async.http11  # noqa: F401
-
-    client = openai.AsyncOpenAI(api_key="preload", base_url="http://127.0.0.1:9/v1")
-    client.chat.completions.create  # noqa: B018  (the attribute access is the import)
 
 
 async def discover_model(base_url: str, api_key: str = "not-needed", timeout: float = 5.0) -> str:
@@ -82,7 +80,7 @@ class Endpoint:
         return redact_url(self.base_url)
 
 
-def _finish_reason(raw) -> str | None:
+def _finish_reason(raw) -> str | None:   # of an OpenAILike reply
     choices = getattr(raw, "choices", None) or []
     return getattr(choices[0], "finish_reason", None) if choices else None
 
@@ -100,9 +98,10 @@ class LLMPool:
         _preload_client_modules()
         self._lock = threading.Lock()
         self.context_window, self.max_tokens, self.chars_per_token = context_window, max_tokens, chars_per_token
-        self.health_timeout = health_timeout
+        self.health_timeout, self.temperature = health_timeout, temperature
         self.telemetry = telemetry or Telemetry()
         self.api_key = api_key
+        self.streams = ChatStreams(api_key, timeout)
         self.endpoints: list[Endpoint] = []
         for url in base_urls:
             # max_tokens goes with each call: set here, OpenAILike would override the one a call asks for
@@ -172,27 +171,27 @@ class LLMPool:
         of content "chunks" and, when the server reports it, its "usage" (prompt and completion tokens). Raises
         an `LLMError` unless the reply has text and a finish reason."""
         # servers that can (vLLM, Ollama) report the tokens in a last chunk; llama.cpp ignores the option
-        options: dict = {"stream_options": {"include_usage": True}, "max_tokens": max_tokens or self.max_tokens}
-        if temperature is not None:
-            options["temperature"] = temperature
+        body: dict = {"messages": [{"role": m.role.value, "content": m.content or ""} for m in messages],
+                      "stream": True, "stream_options": {"include_usage": True},
+                      "max_tokens": max_tokens or self.max_tokens,
+                      "temperature": self.temperature if temperature is None else temperature}
         if stop:
-            options["stop"] = list(stop)
+            body["stop"] = list(stop)
         served = {} if served is None else served
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
         for endpoint in self._candidates(tried):
             served["endpoint"] = endpoint.shown_url
             started, has_text, finish, chunks, deltas = False, False, None, 0, 0
-            stream = None
+            stream: AsyncGenerator[Chunk, None] | None = None
             try:
                 await self._ensure_model(endpoint)
-                stream = await endpoint.llm.astream_chat(messages, **options)
+                stream = self.streams.stream(endpoint.base_url, {"model": endpoint.model, **body})
                 async for chunk in stream:
                     chunks += 1
-                    finish = _finish_reason(chunk.raw) or finish
-                    usage = getattr(chunk.raw, "usage", None)
-                    if usage is not None and getattr(usage, "completion_tokens", None) is not None:
-                        served["usage"] = (int(usage.prompt_tokens or 0), int(usage.completion_tokens))
+                    finish = chunk.finish_reason or finish
+                    if chunk.usage is not None:
+                        served["usage"] = chunk.usage
                     if chunk.delta:
                         started, has_text = True, has_text or bool(chunk.delta.strip())
                         deltas += 1
@@ -233,7 +232,8 @@ class LLMPool:
     def _failed(self, endpoint: Endpoint, err: BaseException, errors: list, failing_over: bool) -> str:
         """Count a failure against the endpoint (it rests for a while), log it, and note it for the final error."""
         kind = (LLMIncomplete if isinstance(err, LLMIncomplete) else
-                LLMUnavailable if isinstance(err, (*_CONNECT_ERRORS, httpx.HTTPError)) else LLMError)
+                LLMUnavailable if isinstance(err, (*_CONNECT_ERRORS, httpx.HTTPError)) or
+                getattr(err, "unavailable", False) else LLMError)
         reason = redact_text(f"{type(err).__name__}: {err}")
         self._release(endpoint, reason)
         if failing_over:

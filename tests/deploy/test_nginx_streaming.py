@@ -187,7 +187,7 @@ def test_gradio_chat_streams_through_nginx(proxy, app):
     arrivals: list[tuple[float, str]] = []
     shown = 0
     started = time.monotonic()
-    job = client.submit(QUESTION, [], "ui-nginx", 3, {}, api_name="/chat")
+    job = client.submit(QUESTION, [], "ui-nginx", 3, api_name="/chat")
     for update in job:
         text = answer_text(update)
         count = max((k for k in range(len(DELTAS) + 1) if "".join(DELTAS[:k]) in text), default=0)

@@ -10,7 +10,7 @@ import gradio as gr
 
 from rag import RagService
 from webapp.ui import threads
-from webapp.ui.chat_stream import respond, stopped
+from webapp.ui.chat_stream import begin, finish, respond, stopped
 from webapp.ui.sources_view import panel_html
 
 _DEFAULT_STATE_SECRET = "quadrate-chat-browser-history"
@@ -48,10 +48,18 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
             gr.Markdown("**Sources**")
             sources = gr.HTML(panel_html([]), elem_id="sources-panel", container=True, min_height=520)
 
-    answer = gr.on([send.click, question.submit], functools.partial(respond, service),
-                   [question, chatbot, selector, top_k, state], [chatbot, sources, question, state, send, stop],
-                   api_name="chat", trigger_mode="once", show_progress="hidden")
-    stop.click(stopped, [chatbot, selector, state], [chatbot, state, send, stop], cancels=[answer],
+    # three steps, so that the stream itself updates only the chat, the sources and the browser state (each
+    # output costs a component per update): the box and the buttons are set before and after it
+    # hidden components, not gr.State (a State keeps a connection open in the browser): the question being
+    # answered (the /chat API's first input), whether an answer streams, and the answer's sources as data
+    asked, busy, stored = gr.Textbox(visible=False), gr.Checkbox(False, visible=False), gr.JSON(visible=False)
+    start = gr.on([send.click, question.submit], begin, [question, busy], [asked, question, send, stop, busy],
+                  trigger_mode="once", show_progress="hidden", api_visibility="private")
+    answer = start.success(functools.partial(respond, service), [asked, chatbot, selector, top_k],
+                           [chatbot, sources, stored], api_name="chat", show_progress="hidden")
+    answer.then(finish, [chatbot, selector, state, stored], [state, send, stop, busy], api_visibility="private",
+                show_progress="hidden")
+    stop.click(stopped, [chatbot, selector, state], [chatbot, state, send, stop, busy], cancels=[answer],
                api_visibility="private")
 
     def show_sources(space: str | None, saved, evt: gr.SelectData):
