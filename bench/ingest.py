@@ -26,7 +26,7 @@ class RssSampler:
     """Peak resident memory of this process while a block runs (sampled from /proc every 20 ms)."""
 
     def __init__(self) -> None:
-        self.peak = self.start = 0
+        self.peak = self.start = 0.0
         self._stop = threading.Event()
 
     @staticmethod
@@ -147,7 +147,7 @@ def run_plain(folder: Path, qdrant: Path) -> dict:
         count += len(points)
         import json
 
-        text_bytes += sum(len(json.loads(p.payload["_node_content"])["text"].encode()) for p in points)
+        text_bytes += sum(len(json.loads((p.payload or {})["_node_content"])["text"].encode()) for p in points)
         if offset is None:
             break
     client.close()

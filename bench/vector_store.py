@@ -80,7 +80,8 @@ def main() -> int:
         vectors = [sparse.query_vector(t) for t in texts]
         return [v.indices for v in vectors], [v.values for v in vectors]
 
-    theirs = QdrantVectorStore(collection_name=store.collection_of(SPACE), client=counter, enable_hybrid=True,
+    theirs = QdrantVectorStore(collection_name=store.collection_of(SPACE), client=counter,  # type: ignore[arg-type]
+                               enable_hybrid=True,
                                sparse_query_fn=sparse_query, sparse_doc_fn=sparse_query)
     runs: dict[str, dict] = {name: {"ranks": [], "ms": [], "calls": 0, "searches": 0, "points": 0}
                              for name in ("ours: one request, weighted RRF in Qdrant",

@@ -9,8 +9,8 @@ the regular vllm package, use `vllm bench serve` itself. Against our app:
 """
 import sys
 
-from vllm.benchmarks.serve import add_cli_args, main  # type: ignore[import-not-found]
-from vllm.utils.argparse_utils import FlexibleArgumentParser  # type: ignore[import-not-found]
+from vllm.benchmarks.serve import add_cli_args, main
+from vllm.utils.argparse_utils import FlexibleArgumentParser
 
 
 def run(argv: list[str]) -> None:

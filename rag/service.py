@@ -77,6 +77,9 @@ class RagService:
         if self.local_llm:
             self.local_llm.stop()
         self.store.close()
+        close_embedder = getattr(self.embedder, "close", None)
+        if close_embedder is not None:
+            close_embedder()
 
     # --- spaces -----------------------------------------------------------------------------------
     def list_spaces(self) -> list[Space]:

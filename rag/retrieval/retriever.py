@@ -4,11 +4,16 @@ translation) come as the query bundle's `custom_embedding_strs` and are searched
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.retrieval.hybrid import HybridSearch
+
+# enough threads for every question in flight to wait on the embedder at once, so that it embeds them as one batch
+# (asyncio's default pool has 6 threads on 2 cores: at 64 questions at once, batches of 6 and a queue)
+_RETRIEVAL_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="retrieve")
 
 
 class SpaceRetriever(BaseRetriever):
@@ -22,4 +27,4 @@ class SpaceRetriever(BaseRetriever):
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         """Embedding and the store block: they run in a worker thread, never on the event loop."""
-        return await asyncio.to_thread(self._retrieve, query_bundle)
+        return await asyncio.get_running_loop().run_in_executor(_RETRIEVAL_THREADS, self._retrieve, query_bundle)
