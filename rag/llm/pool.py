@@ -9,6 +9,7 @@ without `finish_reason` (a server that dropped it, or llama.cpp interrupting one
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -19,6 +20,9 @@ from dataclasses import dataclass, field
 
 import httpx
 import openai
+from llama_index.core.base.llms.types import ChatResponse
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.events.llm import LLMChatEndEvent, LLMChatStartEvent
 from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
 
@@ -28,6 +32,7 @@ from rag.telemetry import Telemetry
 from rag.text.redact import redact_text, redact_url
 
 log = logging.getLogger(__name__)
+dispatcher = get_dispatcher(__name__)   # LlamaIndex's instrumentation sees each streamed LLM call, start and end
 
 _CONNECT_ERRORS = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
                    httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)
@@ -178,6 +183,22 @@ class LLMPool:
         if stop:
             body["stop"] = list(stop)
         served = {} if served is None else served
+        dispatcher.event(LLMChatStartEvent(messages=messages, model_dict={"model": self.model},
+                                           additional_kwargs={k: v for k, v in body.items() if k != "messages"}))
+        parts: list[str] = []
+        try:
+            async with contextlib.aclosing(self._stream(messages, body, served)) as deltas:
+                async for delta in deltas:   # closed at once when the reader stops: the server stops too
+                    parts.append(delta)
+                    yield delta
+        except BaseException:
+            dispatcher.event(LLMChatEndEvent(messages=messages, response=None))
+            raise
+        dispatcher.event(LLMChatEndEvent(messages=messages, response=ChatResponse(
+            message=ChatMessage(role="assistant", content="".join(parts)),
+            raw={"finish_reason": served.get("finish_reason"), "usage": served.get("usage")})))
+
+    async def _stream(self, messages: list[ChatMessage], body: dict, served: dict) -> AsyncGenerator[str, None]:
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
         for endpoint in self._candidates(tried):
