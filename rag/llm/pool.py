@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 
 import httpx
 import openai
@@ -27,9 +25,10 @@ from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
 
 from rag.errors import LLMError, LLMIncomplete, LLMUnavailable
+from rag.llm.endpoint import Endpoint, Probe, discover_model, preload_client_modules
 from rag.llm.openai_stream import ChatStreams, Chunk, EndpointRefused, StreamError
 from rag.telemetry import Telemetry
-from rag.text.redact import redact_text, redact_url
+from rag.text.redact import redact_text
 
 log = logging.getLogger(__name__)
 dispatcher = get_dispatcher(__name__)   # LlamaIndex's instrumentation sees each streamed LLM call, start and end
@@ -49,48 +48,9 @@ def _no_answer(errors: list[tuple[type[LLMError], str]]) -> LLMError:
     return kind("LLM gave no answer: " + "; ".join(text for _, text in errors))
 
 
-@functools.cache
-def _preload_client_modules() -> None:
-    """httpx's async transport imports its backend lazily on the first request: on the event loop, that stalls
-    every other request. Import it at start, once per process."""
-    import anyio._backends._asyncio  # noqa: F401  (the async transport's backend)
-    import httpcore._async.http11  # noqa: F401
-
-
-async def discover_model(base_url: str, api_key: str = "not-needed", timeout: float = 5.0) -> str:
-    """The first model an endpoint lists at /models."""
-    async with httpx.AsyncClient(timeout=timeout) as client:
-        resp = await client.get(f"{base_url}/models", headers={"Authorization": f"Bearer {api_key}"})
-    resp.raise_for_status()
-    data = resp.json().get("data") or []
-    if not data:
-        raise LLMUnavailable(f"{redact_url(base_url)}/models lists no model")
-    return str(data[0]["id"])
-
-
-@dataclass
-class Endpoint:
-    base_url: str
-    model: str                      # "" until the endpoint first lists its models
-    llm: OpenAILike
-    in_flight: int = 0
-    failures: int = 0
-    last_error: str = ""
-    down_until: float = field(default=0.0)
-    last_ok: float = 0.0            # wall time of the last complete reply
-    last_token: float = 0.0         # monotonic time of the last streamed token
-
-    @property
-    def shown_url(self) -> str:
-        return redact_url(self.base_url)
-
-
 def _finish_reason(raw) -> str | None:   # of an OpenAILike reply
     choices = getattr(raw, "choices", None) or []
     return getattr(choices[0], "finish_reason", None) if choices else None
-
-
-Probe = Callable[[Endpoint], Awaitable[dict]]
 
 
 class LLMPool:
@@ -100,7 +60,7 @@ class LLMPool:
                  telemetry: Telemetry | None = None) -> None:
         if not base_urls:
             raise ValueError("at least one LLM base URL is needed")
-        _preload_client_modules()
+        preload_client_modules()
         self._lock = threading.Lock()
         self.context_window, self.max_tokens, self.chars_per_token = context_window, max_tokens, chars_per_token
         self.health_timeout, self.temperature = health_timeout, temperature
