@@ -42,6 +42,15 @@ class BadMessages(ValueError):
     """The messages hold no question to answer."""
 
 
+def failure_response(failed: AnswerFailed) -> JSONResponse:
+    """An answer that failed before its first token, as an HTTP error in OpenAI's shape."""
+    return openai_error(status_of_code(failed.code), _failure_message(failed), failed.code)
+
+
+def _failure_message(failed: AnswerFailed) -> str:
+    return f"{failed.message} {failed.detail}".strip()
+
+
 def split_messages(req: ChatCompletionRequest) -> tuple[str, list[dict]]:
     """(the question, the earlier user and assistant messages, oldest first)."""
     last = req.messages[-1]
@@ -102,8 +111,7 @@ async def _stream(events: AsyncIterator[AnswerEvent], head: list[AnswerEvent], w
                 yield writer.content(event.text, role=first)
                 first = False
             elif isinstance(event, AnswerFailed):
-                body = openai_error_body(status_of_code(event.code), f"{event.message} {event.detail}".strip(),
-                                         event.code)
+                body = openai_error_body(status_of_code(event.code), _failure_message(event), event.code)
                 yield sse(json.dumps(body, ensure_ascii=False))
                 break
             elif isinstance(event, AnswerDone):
@@ -159,8 +167,7 @@ def build_openai_router(service: RagService, guard) -> APIRouter:
             raise
         if failed is not None:
             await events.aclose()  # type: ignore[attr-defined]
-            return openai_error(status_of_code(failed.code), f"{failed.message} {failed.detail}".strip(),
-                                failed.code)
+            return failure_response(failed)
         writer = ChunkWriter(req.model)
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if req.stream:
@@ -173,19 +180,18 @@ def build_openai_router(service: RagService, guard) -> APIRouter:
 
 async def _complete(events: AsyncIterator[AnswerEvent], head: list[AnswerEvent],
                     writer: ChunkWriter) -> JSONResponse:
-    done: AnswerDone | None = None
+    done: AnswerDone | None = next((e for e in head if isinstance(e, AnswerDone)), None)
+    failed: AnswerFailed | None = None
     try:
-        pending = list(head)
-        async for event in events:
-            pending.append(event)
-        for event in pending:
+        async for event in events:   # only the end matters: the tokens are in the done event's answer
             if isinstance(event, AnswerFailed):
-                return openai_error(status_of_code(event.code), f"{event.message} {event.detail}".strip(),
-                                    event.code)
-            if isinstance(event, AnswerDone):
+                failed = event
+            elif isinstance(event, AnswerDone):
                 done = event
     finally:
         await events.aclose()  # type: ignore[attr-defined]
+    if failed is not None:
+        return failure_response(failed)
     assert done is not None, "the answer stream ended without its done event"
     a = done.answer
     body = ChatCompletion(id=writer.id, created=writer.created, model=writer.model, usage=CompletionUsage.of(a.usage),

@@ -148,10 +148,11 @@ class SpaceChatEngine(BaseChatEngine):
                 yield event
             return
         sources = [to_source(i, nws) for i, nws in enumerate(nodes, start=1)]
-        plan = None
+        plan, answer_tokens = None, 0
         if self.llm is not None:  # only what fits the model's context is sent, shown and cited
+            answer_tokens = self._answer_tokens(generation)
             plan = prompts.plan_prompt(question, [(m["role"], m["content"]) for m in turns[-_HISTORY_TURNS:]],
-                                       sources, self.llm.context_window, self._answer_tokens(generation),
+                                       sources, self.llm.context_window, answer_tokens,
                                        self.llm.chars_per_token)
             sources = plan.sources
         self.last_nodes = nodes[:len(sources)]
@@ -175,7 +176,7 @@ class SpaceChatEngine(BaseChatEngine):
                 raise LLMUnavailable("no LLM is configured")
             messages = self._messages(plan, lang)
             async for delta in self.llm.astream_chat(messages, served=served, temperature=generation.temperature,
-                                                     max_tokens=self._answer_tokens(generation),
+                                                     max_tokens=answer_tokens,
                                                      stop=generation.stop):
                 if not parts:
                     timings["first_token_ms"] = round((time.perf_counter() - started) * 1000, 1)

@@ -147,7 +147,7 @@ class LLMPool:
                                            additional_kwargs={k: v for k, v in body.items() if k != "messages"}))
         parts: list[str] = []
         try:
-            async with contextlib.aclosing(self._stream(messages, body, served)) as deltas:
+            async with contextlib.aclosing(self._stream(body, served)) as deltas:
                 async for delta in deltas:   # closed at once when the reader stops: the server stops too
                     parts.append(delta)
                     yield delta
@@ -158,7 +158,7 @@ class LLMPool:
             message=ChatMessage(role="assistant", content="".join(parts)),
             raw={"finish_reason": served.get("finish_reason"), "usage": served.get("usage")})))
 
-    async def _stream(self, messages: list[ChatMessage], body: dict, served: dict) -> AsyncGenerator[str, None]:
+    async def _stream(self, body: dict, served: dict) -> AsyncGenerator[str, None]:
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
         for endpoint in self._candidates(tried):

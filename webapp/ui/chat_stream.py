@@ -3,7 +3,7 @@
 
 Cost per update matters: Gradio builds a component for every gr.update() of every output on every yield (about
 1 ms each) and post-processes every other output in a worker thread. So the stream's outputs are only the chat,
-the sources panel and a server-side State with the stored answer; the question box, the buttons and the browser
+the sources panel and a hidden JSON with the stored answer; the question box, the buttons and the browser
 state are set in their own steps before and after it (`begin`, `finish`), and tokens are shown at most every
 FLUSH_S (bench.serve: 5.5 ms of CPU per token before, at 32 chats)."""
 from __future__ import annotations
