@@ -95,8 +95,8 @@ def build_documents(service: RagService, selector: gr.Dropdown):
     # one progress display, on the summary line: the tables update live and stay visible
     files.upload(on_upload, [files, selector], [results, summary, docs], api_name="upload",
                  show_progress="minimal", show_progress_on=[summary]).then(
-        listing, [selector], [docs, doomed], api_visibility="private")
-    selector.change(listing, [selector], [docs, doomed], api_visibility="private")
+        listing, [selector], [docs, doomed], api_visibility="private", show_progress="hidden")
+    selector.change(listing, [selector], [docs, doomed], api_visibility="private", show_progress="hidden")
 
     def on_ask_delete(space: str | None, name: str | None):
         docs = document_rows(service, space)
