@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     qdrant_path: str = Field("", description="embedded store folder; empty = DATA_DIR/qdrant")
     qdrant_url: str = ""
     qdrant_api_key: SecretStr = SecretStr("")
+    originals_url: str = Field("", description="where uploaded files are kept as they came (for the source viewer "
+                                               "and downloads): a folder or an fsspec URL such as s3://bucket/qc "
+                                               "(replicas share it); empty = beside QDRANT_PATH's folder "
+                                               "(DATA_DIR/originals)")
     stale_ingest_s: float = Field(600.0, gt=0, description="with a shared Qdrant server, a document left "
                                                            "'indexing' this long without a heartbeat is removed "
                                                            "at start (a crashed ingest)")
@@ -134,6 +138,8 @@ class Settings(BaseSettings):
             raise ValueError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE")
         if not self.qdrant_path:
             self.qdrant_path = f"{self.data_dir.rstrip('/')}/qdrant"
+        if not self.originals_url:  # beside the embedded store's folder: DATA_DIR/originals by default
+            self.originals_url = str(Path(self.qdrant_path).parent / "originals")
         return self
 
     @property

@@ -16,6 +16,7 @@ from rag.llm.upstream_metrics import UpstreamMetrics
 from rag.retrieval.hybrid import HybridSearch, RetrievalOptions
 from rag.retrieval.rerank import build_reranker
 from rag.service import RagService
+from rag.store.originals import Originals
 from rag.store.qdrant_store import Store
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,11 @@ def build_service(settings: Settings, start_llm: bool = True) -> RagService:
         raise
     reranker = build_reranker(s.rerank, PooledLLM(pool) if pool else None)
     search = HybridSearch(store, embedder, retrieval_options(s), reranker)
+    originals = Originals(s.originals_url)
     ingestor = Ingestor(store, embedder, s.chunk_size, s.chunk_overlap, s.max_file_mb,
-                        ReadOptions(ocr_enabled=s.ocr_enabled, ocr_langs=s.ocr_langs))
+                        ReadOptions(ocr_enabled=s.ocr_enabled, ocr_langs=s.ocr_langs), originals)
     service = RagService(s, store=store, embedder=embedder, search=search, ingestor=ingestor, llm=pool,
-                         local_llm=local)
+                         originals=originals, local_llm=local)
     if pool is not None and s.metrics_llm_upstream:
         service.telemetry.registry.register(UpstreamMetrics(pool))
     service.recover(s.stale_ingest_s if s.qdrant_url else 0.0)

@@ -1,4 +1,4 @@
-"""Command line: `python -m rag.cli index --dir DIR --space NAME`, `ask`, `spaces`, `docs`, `delete`.
+"""Command line: `python -m rag.cli index --dir DIR --space NAME`, `ask`, `spaces`, `docs`, `delete`, `feedback`.
 
 It opens the same store as the app (QDRANT_PATH), so in local mode run it while the app is stopped, or point both at
 a Qdrant server (QDRANT_URL)."""
@@ -192,6 +192,24 @@ def cmd_delete(args) -> int:
     return 0
 
 
+def cmd_feedback(args) -> int:
+    """Readers' ratings of a space's answers, as eval-set items (JSONL: one per line; json: one array)."""
+    from rag.eval.feedback_set import eval_items
+
+    service = _service(need_llm=False)
+    try:
+        items = eval_items(service.feedback(args.space), {"up": 1, "down": -1}.get(args.rating))
+    finally:
+        service.close()
+    if args.format == "json":
+        print(json.dumps(items, ensure_ascii=False, indent=1))
+    else:
+        for item in items:
+            print(json.dumps(item, ensure_ascii=False))
+    console.print(f"{len(items)} rated answer(s) from space {args.space!r}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag.cli", description="Quadrate Chat command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--space", required=True)
     p.add_argument("--doc")
     p.set_defaults(func=cmd_delete)
+    p = sub.add_parser("feedback", help="export readers' ratings of answers in the eval-set format")
+    p.add_argument("--space", required=True)
+    p.add_argument("--format", choices=("jsonl", "json"), default="jsonl")
+    p.add_argument("--rating", choices=("up", "down", "all"), default="all")
+    p.set_defaults(func=cmd_feedback)
     return parser
 
 

@@ -49,6 +49,10 @@ class Telemetry:
         self.files = Counter(f"{p}_ingested_files", "Files ingested by status (ok, skipped, failed) and reason",
                              ["status", "reason"], registry=r)
         self.chunks = Counter(f"{p}_chunks_written", "Chunks written to the index", registry=r)
+        self.citations = Counter(f"{p}_citations_checked", "Cited sentences checked against their passage, by "
+                                 "result (supported, unsupported)", ["result"], registry=r)
+        self.feedback_given = Counter(f"{p}_feedback", "Readers' ratings of answers (up, down)", ["rating"],
+                                      registry=r)
         self.http_requests = Counter(f"{p}_http_requests", "HTTP requests by route, method and status",
                                      ["route", "method", "status"], registry=r)
 
@@ -64,6 +68,9 @@ class Telemetry:
             self.top_score.observe(max(s.score for s in answer.sources))
         if answer.usage is not None:
             self.tokens.inc(answer.usage.completion_tokens)
+        for check in answer.citations:
+            if check.supported is not None:
+                self.citations.labels("supported" if check.supported else "unsupported").inc()
         translate, retrieve = _ms(t, "translate_ms"), _ms(t, "retrieve_ms")
         for histogram, value in ((self.first_token, _ms(t, "first_token_ms")), (self.answer_time, _ms(t, "total_ms")),
                                  (self.translation, translate),
@@ -75,6 +82,9 @@ class Telemetry:
         self.files.labels(result.status, result.reason_code or ("ok" if result.status == "ok" else "other")).inc()
         if result.status == "ok":
             self.chunks.inc(result.chunks)
+
+    def feedback(self, rating: int) -> None:
+        self.feedback_given.labels("up" if rating > 0 else "down").inc()
 
     def llm_request(self, endpoint: str, outcome: str) -> None:
         self.llm_requests.labels(endpoint, outcome).inc()

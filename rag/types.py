@@ -64,6 +64,16 @@ class Usage(_Public):
     counted: Literal["llm", "estimated"] = "estimated"
 
 
+class CitationCheck(_Public):
+    """Whether a cited sentence of an answer is supported by the passage it cites (word and number overlap, with
+    stems): `supported` when most of the sentence's content words and all its numbers are in the passage."""
+    n: int = Field(description="the cited source")
+    sentence: str
+    supported: bool | None = Field(description="None: not checkable (another language than the passage, and no "
+                                               "number to compare)")
+    overlap: float = Field(description="share of the sentence's content words found in the passage")
+
+
 ErrorCode = Literal["llm_unavailable", "llm_incomplete", "llm_error", "space_not_found", "internal"]
 Notice = Literal["empty_space", "no_sources"]
 
@@ -80,6 +90,8 @@ class Answer(BaseModel):
     notice: Notice | Literal[""] = ""
     finish_reason: Literal["stop", "length"] | None = Field(None, description="why the LLM stopped, when it ran")
     usage: Usage | None = Field(None, description="tokens, when the LLM ran")
+    citations: list[CitationCheck] = Field(default_factory=list, description="each cited sentence, checked "
+                                                                               "against its passage")
     timings: dict[str, float | str | None] = Field(default_factory=dict)
 
     @property
@@ -99,6 +111,26 @@ class IngestResult(_Public):
     seconds: float = 0.0
     replaced: bool = Field(False, description="an older version of the same name was replaced")
     warnings: list[str] = Field(default_factory=list)
+
+
+class FeedbackSource(_Public):
+    n: int
+    file: str
+    page: int | None = None
+    cited: bool = False
+
+
+class Feedback(_Public):
+    """A reader's rating of one answer, kept with the question, the answer and its sources."""
+    space: str
+    rating: Literal[1, -1]
+    question: str = Field(min_length=1, max_length=100_000)
+    answer: str = Field(max_length=200_000)
+    comment: str = Field("", max_length=4000)
+    sources: list[FeedbackSource] = Field(default_factory=list, max_length=100)
+    language: str = ""
+    id: str = ""
+    created: float = 0.0
 
 
 class ReindexResult(_Public):

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import json
 import logging
+import mimetypes
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from rag import Answer, AnswerDone, AnswerEvent, Document, RagError, RagService, Space
+from rag import Answer, AnswerDone, AnswerEvent, Document, Feedback, RagError, RagService, Space
 from webapp.api_schema import (
     AskRequest,
     Deleted,
     ErrorDetail,
+    FeedbackRequest,
     HealthReport,
     IngestResponse,
     SpaceRequest,
@@ -83,7 +86,7 @@ def build_router(service: RagService) -> APIRouter:
             raise HTTPException(status_code=413, detail=problem)
         wants_sse = "text/event-stream" in request.headers.get("accept", "")
         if req.stream or wants_sse:
-            events = service.astream(req.space_id, req.q, history, req.top_k)
+            events = service.astream(req.space_id, req.q, history, req.top_k, files=req.files)
             try:
                 first = await anext(events)   # a missing space is a 404, not a stream
             except BaseException:
@@ -101,7 +104,7 @@ def build_router(service: RagService) -> APIRouter:
             frame, media = (_sse_event, "text/event-stream") if wants_sse else (_ndjson_line, "application/x-ndjson")
             return StreamingResponse(_events(replay(), req.space_id, frame), media_type=media,
                                      headers=STREAM_HEADERS)
-        answer = await service.ask(req.space_id, req.q, history, req.top_k)
+        answer = await service.ask(req.space_id, req.q, history, req.top_k, files=req.files)
         return JSONResponse(answer.model_dump(mode="json"), status_code=status_of_code(answer.error_code))
 
     @router.get("/spaces", response_model=list[SpaceSummary])
@@ -112,6 +115,11 @@ def build_router(service: RagService) -> APIRouter:
     @router.post("/spaces", status_code=201, response_model=Space)
     def create_space(req: SpaceRequest) -> Space:
         return service.create_space(req.name)
+
+    @router.patch("/spaces/{name}", response_model=Space)
+    def rename_space(name: str, req: SpaceRequest) -> Space:
+        """Rename a space (its documents, originals and feedback follow)."""
+        return service.rename_space(name, req.name)
 
     @router.delete("/spaces/{name}", response_model=Deleted)
     def delete_space(name: str) -> Deleted:
@@ -126,6 +134,27 @@ def build_router(service: RagService) -> APIRouter:
     def delete_document(name: str, file_name: str) -> Deleted:
         service.delete_document(name, file_name)
         return Deleted(deleted=file_name)
+
+    @router.get("/spaces/{name}/documents/{file_name:path}/original", response_class=Response,
+                responses={200: {"content": {"application/octet-stream": {}},
+                                 "description": "the file as it was uploaded"}})
+    def original(name: str, file_name: str) -> Response:
+        """Download a document as it was uploaded."""
+        doc, data = service.original(name, file_name)
+        media = mimetypes.guess_type(doc.name)[0] or "application/octet-stream"
+        download = quote(doc.name.rsplit("/", 1)[-1])
+        return Response(data, media_type=media, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{download}",
+            "X-Content-Type-Options": "nosniff"})
+
+    @router.post("/spaces/{name}/feedback", status_code=201, response_model=Feedback)
+    def add_feedback(name: str, req: FeedbackRequest) -> Feedback:
+        """Rate an answer (thumbs up or down, with an optional comment)."""
+        return service.add_feedback(Feedback(space=name, **req.model_dump()))
+
+    @router.get("/spaces/{name}/feedback", response_model=list[Feedback])
+    def feedback(name: str) -> list[Feedback]:
+        return service.feedback(name)
 
     @router.post("/ingest", response_model=IngestResponse)
     def ingest(space_id: str = Form(...), files: list[UploadFile] = File(...)) -> IngestResponse:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from rag import IngestResult, Space
+from rag import FeedbackSource, IngestResult, Space
 
 
 def _no_surrogates(value: str) -> str:
@@ -46,6 +46,8 @@ class AskRequest(BaseModel):
     history: list[HistoryMessage] = Field(default_factory=list, description="earlier messages, oldest first")
     stream: bool = Field(False, description="stream the answer's events: NDJSON, or Server-Sent Events when the "
                                             "request sends 'Accept: text/event-stream'")
+    files: list[str] = Field(default_factory=list, max_length=100,
+                             description="search only these documents of the space (file names); empty = all")
 
     _q = field_validator("q", "space_id")(_no_surrogates)
 
@@ -54,6 +56,18 @@ class SpaceRequest(BaseModel):
     name: str = Field(..., min_length=1, max_length=64)
 
     _name = field_validator("name")(_no_surrogates)
+
+
+class FeedbackRequest(BaseModel):
+    """A reader's rating of one answer: +1 or -1, an optional comment, and what was asked and answered."""
+    rating: Literal[1, -1]
+    question: str = Field(..., min_length=1, max_length=100_000)
+    answer: str = Field("", max_length=200_000)
+    comment: str = Field("", max_length=4000)
+    sources: list[FeedbackSource] = Field(default_factory=list, max_length=100)
+    language: str = Field("", max_length=8)
+
+    _text = field_validator("question", "answer", "comment")(_no_surrogates)
 
 
 class SpaceSummary(Space):

@@ -159,7 +159,7 @@ def build_openai_router(service: RagService, guard) -> APIRouter:
             return openai_error(413, problem, "request_too_large", "messages")
         generation = Generation(max_tokens=req.max_completion_tokens or req.max_tokens,
                                 temperature=req.temperature, stop=req.stop_list())
-        events = service.astream(req.model, question, history, None, generation)
+        events = service.astream(req.model, question, history, None, generation, req.files)
         try:
             head, failed = await _start(events)
         except BaseException:

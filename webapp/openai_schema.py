@@ -49,6 +49,8 @@ class ChatCompletionRequest(BaseModel):
     temperature: float | None = Field(None, ge=0.0, le=2.0)
     stop: str | list[str] | None = Field(None, description="up to 4 sequences")
     n: int = Field(1, ge=1, le=1, description="one choice only")
+    files: list[str] = Field(default_factory=list, max_length=100,
+                             description="extension: search only these documents of the space (file names)")
 
     @field_validator("stop")
     @classmethod

@@ -17,6 +17,7 @@ from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.answer import prompts
+from rag.answer.citation_check import check_citations
 from rag.answer.citations import cited_numbers, supporting_source
 from rag.answer.history import clean_history, clean_text, retrieval_query
 from rag.answer.space_facts import SpaceFacts
@@ -208,7 +209,8 @@ class SpaceChatEngine(BaseChatEngine):
                  timings.get("first_token_ms"), timings["total_ms"])
         finish = "length" if served.get("finish_reason") == "length" else "stop"
         yield AnswerDone(answer=Answer(answer=answer, sources=sources, cited=cited, language=lang, timings=timings,
-                                       finish_reason=finish, usage=self._usage(served, messages)))
+                                       finish_reason=finish, usage=self._usage(served, messages),
+                                       citations=check_citations(answer, sources)))
 
     async def answer(self, question: str, history: list | None = None,
                      generation: Generation | None = None) -> Answer:

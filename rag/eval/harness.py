@@ -2,9 +2,10 @@
 `python -m rag.eval --dataset FILE.jsonl --corpus DIR [--retrieval-only] [--top-k K] [--json] [--out DIR]`.
 
 Indexes DIR into a temporary space (a temporary Qdrant dir, or --index-dir to keep and reuse one), runs every
-question and reports hit@1, hit@5, MRR, answer accuracy and abstention, overall and by language. The scoring rules
-are in rag/eval/metrics.py. Each JSONL line is {id, question, answer, source, evidence, kind[, lang]}; `source` is
-relative to DIR; unanswerable items have null answer, source and evidence."""
+question and reports hit@1, hit@5, MRR, answer accuracy, abstention and citation precision (the share of cited
+sentences their passage supports), overall and by language. The scoring rules are in rag/eval/metrics.py. Each
+JSONL line is {id, question, answer, source, evidence, kind[, lang]}; `source` is relative to DIR; unanswerable
+items have null answer, source and evidence."""
 from __future__ import annotations
 
 import argparse
@@ -56,6 +57,8 @@ def evaluate_item(service, item: dict, top_k: int, retrieval_only: bool) -> dict
         row.update(answer.timings)
         row["answer"] = answer.answer
         row["cited"] = answer.cited
+        row["citations_supported"] = sum(c.supported is True for c in answer.citations)
+        row["citations_checked"] = sum(c.supported is not None for c in answer.citations)
         row["error"] = answer.error
         row["sources_sent"] = len(answer.sources)
         row["source_chars"] = sum(len(s.text) for s in answer.sources)
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_report(args.out, result, rows):
             print(f"wrote {path}", file=sys.stderr)
     if args.json:
-        keys = ("n", "hit@1", "hit@5", "mrr", "answer_accuracy", "abstention", "by_lang")
+        keys = ("n", "hit@1", "hit@5", "mrr", "answer_accuracy", "abstention", "citation_precision", "by_lang")
         print(json.dumps({k: result[k] for k in keys}, ensure_ascii=False))
     else:
         from rag.eval.report import format_table

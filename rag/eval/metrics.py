@@ -136,7 +136,14 @@ def summarize(rows: list[dict]) -> dict:
             "hit@5": _mean([1.0 if r["rank"] and r["rank"] <= 5 else 0.0 for r in answerable]),
             "mrr": _mean([1.0 / r["rank"] if r["rank"] else 0.0 for r in answerable]),
             "answer_accuracy": _mean([float(r["correct"]) for r in answerable if r.get("correct") is not None]),
-            "abstention": _mean([float(r["abstained"]) for r in unanswerable if r.get("abstained") is not None])}
+            "abstention": _mean([float(r["abstained"]) for r in unanswerable if r.get("abstained") is not None]),
+            "citation_precision": _citation_precision(rows)}
+
+
+def _citation_precision(rows: list[dict]) -> float | None:
+    """Cited sentences their passage supports, over every cited sentence that could be checked (pooled)."""
+    checked = sum(r.get("citations_checked") or 0 for r in rows)
+    return round(sum(r.get("citations_supported") or 0 for r in rows) / checked, 4) if checked else None
 
 
 def report(rows: list[dict]) -> dict:

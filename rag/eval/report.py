@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-METRICS = ("hit@1", "hit@5", "mrr", "answer_accuracy", "abstention")
+METRICS = ("hit@1", "hit@5", "mrr", "answer_accuracy", "abstention", "citation_precision")
 
 
 def _fmt(value) -> str:

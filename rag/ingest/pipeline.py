@@ -23,6 +23,7 @@ from rag.ingest.chunking import Chunker
 from rag.ingest.parser import FileParser, Loader, Work
 from rag.ingest.sections import DEFAULT_READ, ReadOptions
 from rag.ingest.writer import ChunkWriter, chunk_node
+from rag.store.originals import Originals
 from rag.store.qdrant_store import DocRecord, Store
 from rag.types import ChunksWritten, FileDone, FileStarted, IngestProgress, IngestResult
 
@@ -44,8 +45,10 @@ class _FileState:
 
 class Ingestor:
     def __init__(self, store: Store, embedder: _SyncEmbedding, chunk_size: int = 0, chunk_overlap: int = 48,
-                 max_file_mb: float = 100.0, read_options: ReadOptions = DEFAULT_READ) -> None:
+                 max_file_mb: float = 100.0, read_options: ReadOptions = DEFAULT_READ,
+                 originals: Originals | None = None) -> None:
         self.store = store
+        self.originals = originals     # the files as they came, kept with each document version
         self.embedder = embedder
         self.writer = ChunkWriter(store, embedder)
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, chunk_size, chunk_overlap)
@@ -81,7 +84,7 @@ class Ingestor:
                 item: Work = work.get()
                 if item.kind == "done":
                     break
-                self._consume(space, item, state, results, len(items), progress, catalog)
+                self._consume(space, item, state, results, items, progress, catalog)
         except BaseException:
             stop.set()
             for entry in state.values():  # an interrupted batch leaves no half document
@@ -97,8 +100,9 @@ class Ingestor:
                     producer.join(timeout=0.1)
         return [r for r in results if r is not None]
 
-    def _consume(self, space: str, item: Work, state: dict[int, _FileState], results: list, total: int,
-                 progress: IngestProgress | None, catalog: Catalog) -> None:
+    def _consume(self, space: str, item: Work, state: dict[int, _FileState], results: list,
+                 items: list[tuple[str, Loader]], progress: IngestProgress | None, catalog: Catalog) -> None:
+        total = len(items)
         if item.kind == "start":
             state[item.index] = _FileState(started=time.perf_counter())
             if progress:
@@ -119,7 +123,7 @@ class Ingestor:
         if entry.error:
             result = IngestResult(file=item.name, status="failed", reason=entry.error, reason_code="internal")
         if result.status == "ok" and item.record is not None:
-            result = self._commit(space, item.record, entry, result, catalog)
+            result = self._commit(space, item.record, entry, result, catalog, items[item.index][1])
         elif entry.record is not None:
             self.store.delete_document(space, entry.record.doc_id)
         result = result.model_copy(update={"seconds": round(time.perf_counter() - entry.started, 3)})
@@ -152,12 +156,24 @@ class Ingestor:
         record.updated = time.time()
 
     def _commit(self, space: str, record: DocRecord, entry: _FileState, result: IngestResult,
-                catalog: Catalog) -> IngestResult:
+                catalog: Catalog, load: Loader) -> IngestResult:
         previous = catalog.others_named(record.file_name, record.doc_id)
         record.status, record.chunks, record.updated = "ready", entry.chunks, time.time()
         record.notes = "; ".join(result.warnings[:20])
-        self.store.put_document(record)
+        try:
+            if self.originals is not None:  # the file is kept before its document answers questions
+                self.originals.put(space, record.doc_id, load())
+            self.store.put_document(record)
+        except Exception as err:
+            log.exception("committing %s failed", record.file_name)
+            self.store.delete_document(space, record.doc_id)
+            if self.originals is not None:
+                self.originals.delete(space, record.doc_id)
+            return IngestResult(file=record.file_name, status="failed", reason_code="internal",
+                                reason=f"internal error: {type(err).__name__}: {err}")
         for old in previous:  # replace: the old version goes only after the new one is complete
             self.store.delete_document(space, old.doc_id)
+            if self.originals is not None:
+                self.originals.delete(space, old.doc_id)
         catalog.committed(record, previous)
         return result.model_copy(update={"chunks": entry.chunks, "replaced": bool(previous)})

@@ -45,18 +45,31 @@ class Retrieved:
     timings: dict = field(default_factory=dict)
 
 
-def fused_query(queries: list[tuple[list[float], models.SparseVector]], options: RetrievalOptions) -> dict:
+def files_filter(files: tuple[str, ...]) -> models.Filter | None:
+    """Only chunks of these documents (by file name), or None for the whole space."""
+    if not files:
+        return None
+    return models.Filter(must=[models.FieldCondition(key="file_name", match=models.MatchAny(any=list(files)))])
+
+
+def fused_query(queries: list[tuple[list[float], models.SparseVector]], options: RetrievalOptions,
+                files: tuple[str, ...] = ()) -> dict:
     """One Qdrant query for one or more phrasings of the question (the question, its translation): a dense and a
-    sparse prefetch per phrasing as the mode asks, fused by weighted RRF; a single branch is searched directly."""
+    sparse prefetch per phrasing as the mode asks, fused by weighted RRF; a single branch is searched directly.
+    With `files`, every branch searches only those documents (the filter sits in each prefetch, so each spends
+    its candidates on them)."""
+    flt = files_filter(files)
     branches: list[tuple[models.Prefetch, float]] = []
     for dense_vector, sparse_vector in queries:
         if options.mode in ("hybrid", "dense"):
-            branches.append((models.Prefetch(query=dense_vector, using=DENSE, limit=options.candidates), 1.0))
+            branches.append((models.Prefetch(query=dense_vector, using=DENSE, limit=options.candidates,
+                                             filter=flt), 1.0))
         if options.mode in ("hybrid", "sparse") and sparse_vector.indices:
-            branches.append((models.Prefetch(query=sparse_vector, using=SPARSE, limit=options.candidates),
+            branches.append((models.Prefetch(query=sparse_vector, using=SPARSE, limit=options.candidates,
+                                             filter=flt),
                              options.sparse_weight if options.mode == "hybrid" else 1.0))
     if len(branches) == 1:
-        return {"query": branches[0][0].query, "using": branches[0][0].using}
+        return {"query": branches[0][0].query, "using": branches[0][0].using, "query_filter": flt}
     return {"prefetch": [b for b, _ in branches],
             "query": models.RrfQuery(rrf=models.Rrf(k=options.rrf_k, weights=[w for _, w in branches]))}
 
@@ -131,9 +144,10 @@ class HybridSearch:
         self.options = options or RetrievalOptions()
         self.reranker = reranker
 
-    def candidates(self, space: str, query: str, limit: int, also: tuple[str, ...] = ()) -> Retrieved:
+    def candidates(self, space: str, query: str, limit: int, also: tuple[str, ...] = (),
+                   files: tuple[str, ...] = ()) -> Retrieved:
         """The fused candidates of ready documents, best first. `also`: more phrasings of the query
-        (a translation), searched in the same request."""
+        (a translation), searched in the same request; `files`: only these documents."""
         t0 = time.perf_counter()
         collection = self.store.collection_of(space)
         phrasings = [query, *also]
@@ -145,7 +159,7 @@ class HybridSearch:
             return Retrieved([], {"embed_ms": round((t1 - t0) * 1000, 2), "search_ms": 0.0})
         response = self.store.client.query_points(
             collection, limit=max(limit, self.options.candidates), with_payload=True,
-            **fused_query(queries, self.options))
+            **fused_query(queries, self.options, files))
         t2 = time.perf_counter()
         nodes = [NodeWithScore(node=metadata_dict_to_node(p.payload), score=float(p.score)) for p in response.points]
         ready = self.store.ready_doc_ids(space, {str(n.node.ref_doc_id) for n in nodes})
@@ -154,8 +168,9 @@ class HybridSearch:
         return Retrieved(nodes, {"embed_ms": round((t1 - t0) * 1000, 2), "search_ms": round((t2 - t1) * 1000, 2),
                                  "filter_ms": round((t3 - t2) * 1000, 2)})
 
-    def retrieve(self, space: str, query: str, k: int, also: tuple[str, ...] = ()) -> Retrieved:
-        found = self.candidates(space, query, k, also)
+    def retrieve(self, space: str, query: str, k: int, also: tuple[str, ...] = (),
+                 files: tuple[str, ...] = ()) -> Retrieved:
+        found = self.candidates(space, query, k, also, files)
         if self.reranker is not None and len(found.nodes) > 1:
             t0 = time.perf_counter()
             head = found.nodes[:max(k, self.options.rerank_candidates)]

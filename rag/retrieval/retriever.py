@@ -17,13 +17,14 @@ _RETRIEVAL_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="retr
 
 
 class SpaceRetriever(BaseRetriever):
-    def __init__(self, search: HybridSearch, space: str, top_k: int) -> None:
+    def __init__(self, search: HybridSearch, space: str, top_k: int, files: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.search, self.space, self.top_k = search, space, top_k
+        self.files = files     # search only these documents of the space (none: all)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         phrasings = [p for p in query_bundle.embedding_strs if p] or [query_bundle.query_str]
-        return self.search.retrieve(self.space, phrasings[0], self.top_k, tuple(phrasings[1:])).nodes
+        return self.search.retrieve(self.space, phrasings[0], self.top_k, tuple(phrasings[1:]), self.files).nodes
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         """Embedding and the store block: they run in a worker thread, never on the event loop."""

@@ -11,7 +11,7 @@ from rag.eval.metrics import abstains, answer_correct, is_hit, language_of, numb
 from tests.support.paths import ROOT
 
 DATA = ROOT / "tests" / "data" / "eval"
-KEYS = {"n", "hit@1", "hit@5", "mrr", "answer_accuracy", "abstention", "by_lang"}
+KEYS = {"n", "hit@1", "hit@5", "mrr", "answer_accuracy", "abstention", "citation_precision", "by_lang"}
 
 
 def test_hit_needs_the_file_and_half_the_evidence():
@@ -71,6 +71,15 @@ def test_report_splits_by_language():
     assert out["mrr"] == pytest.approx((1 + 1 / 3) / 3, abs=1e-3)
     assert out["answer_accuracy"] == pytest.approx(1 / 3, abs=1e-3) and out["abstention"] == 1.0
     assert out["by_lang"]["en"]["hit@5"] == 0.5 and out["by_lang"]["ru"]["n"] == 2
+    assert out["citation_precision"] is None      # no answer was checked
+
+
+def test_citation_precision_pools_the_checked_citations():
+    rows = [{"lang": "ru", "answerable": True, "rank": 1, "citations_supported": 2, "citations_checked": 3},
+            {"lang": "en", "answerable": True, "rank": 1, "citations_supported": 0, "citations_checked": 1},
+            {"lang": "en", "answerable": False, "rank": None, "citations_supported": 0, "citations_checked": 0}]
+    out = report(rows)
+    assert out["citation_precision"] == 0.5 and out["by_lang"]["ru"]["citation_precision"] == round(2 / 3, 4)
 
 
 @pytest.mark.slow
@@ -96,6 +105,7 @@ def test_cli_answers_through_a_real_llm_and_writes_the_report(tmp_path, llama_se
     assert metrics["hit@5"] == 1.0
     # the tiny test model's answers are scored, whatever their quality
     assert 0.0 <= metrics["answer_accuracy"] <= 1.0 and metrics["abstention"] in (0.0, 1.0)
+    assert metrics["citation_precision"] is None or 0.0 <= metrics["citation_precision"] <= 1.0
     rows = [json.loads(line) for line in (out / "questions.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == ["t-1", "t-2", "t-3", "t-4", "t-5"]
     assert all(r["answer"] and r["retrieved"] and "first_token_ms" in r for r in rows)
