@@ -18,7 +18,7 @@ from config.settings import Settings, SettingsError, load_settings
 from rag import RagService, build_service
 from webapp.api import install_api
 from webapp.sse import StreamHeaders
-from webapp.ui import CSS, build_ui
+from webapp.ui import CSS, HEAD, I18N, build_ui
 
 log = logging.getLogger("quadrate")
 
@@ -40,7 +40,7 @@ def create_app(settings: Settings, service: RagService | None = None) -> FastAPI
     demo.queue(default_concurrency_limit=settings.chat_concurrency, max_size=None)
     max_mb = int(settings.max_file_mb)
     return gr.mount_gradio_app(app, demo, path="/", max_file_size=f"{max_mb}mb", footer_links=["api"],
-                               show_error=True, css=CSS)
+                               show_error=True, css=CSS, head=HEAD, i18n=I18N)
 
 
 def main() -> int:

@@ -53,6 +53,7 @@ from rag.types import (
                         Token,
                         Usage,
 )
+from rag.viewer.types import Box, PageView, TextView
 
 __all__ = [
                         "ERRORS_BY_CODE",
@@ -60,6 +61,7 @@ __all__ = [
                         "AnswerDone",
                         "AnswerEvent",
                         "AnswerFailed",
+                        "Box",
                         "ChunksWritten",
                         "CitationCheck",
                         "Document",
@@ -78,6 +80,7 @@ __all__ = [
                         "LLMError",
                         "LLMIncomplete",
                         "LLMUnavailable",
+                        "PageView",
                         "RagError",
                         "RagService",
                         "ReindexResult",
@@ -88,6 +91,7 @@ __all__ = [
                         "SpaceExists",
                         "SpaceNotFound",
                         "StoreError",
+                        "TextView",
                         "Token",
                         "UnreadableFile",
                         "Usage",

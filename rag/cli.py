@@ -194,11 +194,10 @@ def cmd_delete(args) -> int:
 
 def cmd_feedback(args) -> int:
     """Readers' ratings of a space's answers, as eval-set items (JSONL: one per line; json: one array)."""
-    from rag.eval.feedback_set import eval_items
-
+    wanted = {"up": 1, "down": -1}.get(args.rating)
     service = _service(need_llm=False)
     try:
-        items = eval_items(service.feedback(args.space), {"up": 1, "down": -1}.get(args.rating))
+        items = [f.as_eval_item() for f in service.feedback(args.space) if wanted is None or f.rating == wanted]
     finally:
         service.close()
     if args.format == "json":

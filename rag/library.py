@@ -178,13 +178,16 @@ class Library:
 
     # --- feedback ---------------------------------------------------------------------------------
     def add_feedback(self, feedback: Feedback) -> Feedback:
-        """Keep a reader's rating of an answer (with the question, the answer and its sources)."""
+        """Keep a reader's rating of an answer (with the question, the answer and its sources); with the id of an
+        earlier one, replace it (a comment added later)."""
         if self.store.get_space(feedback.space) is None:
             raise SpaceNotFound(feedback.space)
         record = feedback_store.FeedbackRecord(
             space=feedback.space, rating=feedback.rating, question=feedback.question, answer=feedback.answer,
             sources=[s.model_dump() for s in feedback.sources], comment=feedback.comment,
             language=feedback.language)
+        if feedback.id:   # the same rating again, now with a comment
+            record.id = feedback.id
         feedback_store.put_feedback(self.store, record)
         self.telemetry.feedback(record.rating)
         log.info("feedback %+d on an answer in space %s", record.rating, feedback.space)

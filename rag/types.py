@@ -132,6 +132,19 @@ class Feedback(_Public):
     id: str = ""
     created: float = 0.0
 
+    def as_eval_item(self) -> dict:
+        """This rating as an item of an eval set (`rag.eval --dataset`): {id, question, answer, source, evidence,
+        kind}, plus what the reader said. A thumbs-up answer becomes the expected answer, with the first source
+        it cites as the expected source; a thumbs-down keeps the model's answer and the comment apart and leaves
+        `answer` empty for a curator to fill in."""
+        cited = [s for s in self.sources if s.cited] or self.sources
+        good = self.rating > 0
+        return {"id": f"feedback-{self.id[:12]}", "question": self.question, "answer": self.answer if good else "",
+                "source": cited[0].file if cited and good else None, "evidence": None, "kind": "feedback",
+                "lang": self.language or None, "rating": self.rating, "comment": self.comment,
+                "model_answer": self.answer, "cited_sources": [{"file": s.file, "page": s.page} for s in cited],
+                "created": self.created}
+
 
 class ReindexResult(_Public):
     space: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 
 from rag.errors import UnreadableFile
@@ -27,8 +28,14 @@ def ocr_image_png(png: bytes, langs: str = DEFAULT_READ.ocr_langs, timeout: floa
     return proc.stdout.decode("utf-8", errors="replace")
 
 
+# pdfium (pdfplumber's page renderer) is not thread-safe, even across documents: every render in the process, the
+# OCR here and the source viewer's pages (rag/viewer/pdf_page.py), holds this lock
+PDFIUM_LOCK = threading.Lock()
+
+
 def _ocr_page(page, langs: str) -> str:
-    image = page.to_image(resolution=OCR_DPI).original
+    with PDFIUM_LOCK:
+        image = page.to_image(resolution=OCR_DPI).original
     buffer = io.BytesIO()
     image.convert("L").save(buffer, format="PNG")
     return ocr_image_png(buffer.getvalue(), langs)

@@ -1,41 +1,47 @@
-"""The Gradio Blocks UI: spaces, documents, chat and status panels, one module each."""
+"""The Gradio Blocks UI: spaces, chat (with the sources and the source viewer), documents and status panels, one
+module each; labels in Russian and English by the browser's locale (webapp/ui/i18n.py)."""
 from __future__ import annotations
 
 import gradio as gr
 
-from rag import RagService
+from rag import RagService, supported_suffixes
 from webapp.ui import threads
 from webapp.ui.chat import build_chat, restore
 from webapp.ui.documents import build_documents, document_rows
+from webapp.ui.i18n import I18N, say, t, ui_language
+from webapp.ui.page_script import CSS, HEAD
 from webapp.ui.spaces import build_spaces, space_names
 from webapp.ui.status import build_status
+from webapp.ui.viewer import placeholder_html
+
+__all__ = ["CSS", "HEAD", "I18N", "build_ui"]
 
 TITLE = "Quadrate Chat"
-CSS = """
-.qc-source { margin-bottom: 14px; }
-.qc-source-title { margin-bottom: 2px; }
-.qc-heading, .qc-score { font-size: 0.85em; opacity: 0.75; }
-.qc-snippet { margin: 6px 0 0 0; padding-left: 10px; border-left: 3px solid #ccc; white-space: pre-wrap; }
-.qc-fit-note { margin-bottom: 10px; font-style: italic; }
-"""
 DEFAULT_SPACE = "demo"
 
 
 def build_ui(service: RagService) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
-        gr.Markdown(f"# {TITLE}\nDrop documents into a space, then ask questions in Russian or English. "
-                    "Answers stream in with numbered citations to file and page.")
+        gr.Markdown(f"# {TITLE}", elem_id="title")
+        gr.Markdown(t("intro"), elem_id="intro")
         selector = build_spaces(service)
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
-                chatbot, sources, state = build_chat(service, selector, service.top_k)
-            with gr.Tab("Documents", id="documents"):
-                docs, doomed = build_documents(service, selector)
-            with gr.Tab("Status", id="status"):
-                build_status(service)
+            with gr.Tab(t("tab_chat"), id="chat"):
+                chatbot, sources, state, only, viewer = build_chat(service, selector, service.top_k)
+            with gr.Tab(t("tab_documents"), id="documents"):
+                docs, chosen, supported = build_documents(service, selector)
+            with gr.Tab(t("tab_status"), id="status") as status_tab:
+                report, report_outputs = build_status(service)
+        status_tab.select(report, None, report_outputs, api_visibility="private")
+
+        def files_of(space: str | None):
+            return gr.update(choices=[r[0] for r in document_rows(service, space)], value=[])
+
+        docs.change(files_of, [selector], [only], api_visibility="private", show_progress="hidden")
 
         def on_load(saved, request: gr.Request):
             """Open the space named in the URL (?space=), else the last one used, else the first."""
+            lang = ui_language(request)
             names = space_names(service)
             if not names:
                 service.create_space(DEFAULT_SPACE)
@@ -45,7 +51,10 @@ def build_ui(service: RagService) -> gr.Blocks:
             history, panel = restore(space, saved)
             rows = document_rows(service, space)
             return (gr.update(choices=names, value=space), history, panel, rows,
-                    gr.update(choices=[r[0] for r in rows], value=None), threads.remember_space(saved, space))
+                    gr.update(choices=[r[0] for r in rows], value=[]), threads.remember_space(saved, space),
+                    gr.update(choices=[r[0] for r in rows], value=[]), placeholder_html(lang),
+                    say(lang, "supported", types=" ".join(supported_suffixes())))
 
-        demo.load(on_load, [state], [selector, chatbot, sources, docs, doomed, state], api_visibility="private")
+        demo.load(on_load, [state], [selector, chatbot, sources, docs, chosen, state, only, viewer, supported],
+                  api_visibility="private")
     return demo

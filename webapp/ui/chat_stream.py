@@ -15,10 +15,20 @@ from collections.abc import AsyncIterator
 
 import gradio as gr
 
-from rag import AnswerDone, AnswerEvent, RagService, SourcesFound, SpaceError, Token, detect_language, message_text
+from rag import (
+    AnswerDone,
+    AnswerEvent,
+    DocumentNotFound,
+    RagService,
+    SourcesFound,
+    SpaceError,
+    Token,
+    detect_language,
+    message_text,
+)
 from webapp.limits import check_ask_limits
 from webapp.ui import threads
-from webapp.ui.citations import citation_block
+from webapp.ui.citations import citation_block, link_citations, unsupported_numbers
 from webapp.ui.safe_text import answer_markdown, md_literal
 from webapp.ui.sources_view import fit_note, panel_html, to_stored
 
@@ -95,9 +105,26 @@ def finish(history: list[dict], space: str | None, saved, stored) -> tuple:
     return saved, *buttons(False), False
 
 
-async def respond(service: RagService, message: str, history: list[dict], space: str | None, k: float):
-    """Yields (chat, sources panel, the stored answer: its sources for the browser state, at the end). This is
-    also the `/chat` API endpoint."""
+def shown_answer(text: str, message: int, count: int) -> str:
+    """A streaming answer as the chat shows it: safe Markdown, its [n] links to the viewer."""
+    return link_citations(answer_markdown(text), message, count)
+
+
+def final_answer(answer, message: int) -> str:
+    """The finished answer: safe Markdown, the sources it cites under it, [n] links (flagged where the check
+    found the sentence unsupported), and a warning sign when it failed."""
+    content = answer_markdown(answer.answer)
+    if answer.sources:
+        content += citation_block(answer.sources, answer.cited, answer.language, md_literal)
+    content = link_citations(content, message, len(answer.sources), unsupported_numbers(answer.citations),
+                             answer.language)
+    return ("⚠️ " if answer.error_code else "") + content
+
+
+async def respond(service: RagService, message: str, history: list[dict], space: str | None, k: float,
+                  files: list[str] | None = None):
+    """Yields (chat, sources panel, the stored answer: its sources for the browser state). `files`: search only
+    these documents of the space. This is also the `/chat` API endpoint."""
     text = (message or "").strip()
     keep = gr.skip()
     if not text:
@@ -113,45 +140,49 @@ async def respond(service: RagService, message: str, history: list[dict], space:
         return
     prior = engine_history(history, service.settings)
     history += [{"role": "user", "content": text}, {"role": "assistant", "content": words["searching"]}]
+    index = len(history) - 1     # the answer's message: its [n] links and source cards name it
     panel: str | gr.components.Component | dict = keep
     yield history, panel, None
 
     started, answer_text, shown_text, fit, clock, flushed = time.monotonic(), "", "", "", -1, 0.0
     found: SourcesFound | None = None
     try:
-        async for event in with_ticks(service.astream(space, text, prior, int(k))):
+        async for event in with_ticks(service.astream(space, text, prior, int(k), files=files or None)):
             now = time.monotonic()
             if isinstance(event, SourcesFound):
                 found = event
                 fit = fit_note(event.requested, len(event.sources), event.found, event.context_window, lang)
-                panel = panel_html(to_stored(event.sources, [], text), lang, fit)
-            elif isinstance(event, Token):
+                items = to_stored(event.sources, [], text)
+                panel = panel_html(items, lang, fit, index)
+                yield history, panel, {"items": items, "note": fit, "lang": lang, "message": index, "partial": True}
+                continue
+            if isinstance(event, Token):
                 answer_text += event.text
             if isinstance(event, AnswerDone):
                 a = event.answer
-                content = answer_markdown(a.answer) + citation_block(a.sources, a.cited, a.language, md_literal) \
-                    if a.sources else answer_markdown(a.answer)
-                history[-1] = {"role": "assistant", "content": ("⚠️ " if a.error_code else "") + content}
-                items = to_stored(a.sources, a.cited, text)
-                yield history, panel_html(items, lang, fit), {"items": items, "note": fit, "lang": lang}
+                history[-1] = {"role": "assistant", "content": final_answer(a, index)}
+                items = to_stored(a.sources, a.cited, text, a.citations)
+                yield history, panel_html(items, lang, fit, index), {"items": items, "note": fit, "lang": lang,
+                                                                     "message": index}
             elif answer_text:
                 if answer_text != shown_text and (now - flushed >= FLUSH_S or event is None):
-                    history[-1] = {"role": "assistant", "content": answer_markdown(answer_text)}
+                    history[-1] = {"role": "assistant",
+                                   "content": shown_answer(answer_text, index, len(found.sources) if found else 0)}
                     shown_text, flushed = answer_text, now
-                    yield history, panel, None
+                    yield history, panel, gr.skip()
             elif found is not None and (isinstance(event, SourcesFound) or int(now - started) != clock):
                 clock = int(now - started)
                 history[-1] = {"role": "assistant", "content": words["reading"].format(
                     n=len(found.sources), fit=f"{fit} " if fit else "", s=clock)}
-                yield history, panel, None
-    except SpaceError as err:
+                yield history, panel, gr.skip()
+    except (SpaceError, DocumentNotFound) as err:
         history[-1] = {"role": "assistant", "content": f"⚠️ {md_literal(str(err))}"}
         yield history, keep, None
 
 
-def stopped(history: list[dict], space: str | None, saved):
-    """After Stop: the partial answer stays, marked as stopped (a status line is replaced), and the buttons come
-    back."""
+def stopped(history: list[dict], space: str | None, saved, stored):
+    """After Stop: the partial answer stays, marked as stopped (a status line is replaced), with the sources found
+    so far, and the buttons come back."""
     history = list(history or [])
     if history and history[-1].get("role") == "assistant":
         question: dict = next((m for m in reversed(history) if m.get("role") == "user"), {})
@@ -162,5 +193,7 @@ def stopped(history: list[dict], space: str | None, saved):
         history[-1] = {"role": "assistant", "content": f"{partial}\n\n{STATUS[lang]['stopped']}".strip()}
     if space:
         sources = threads.thread_of(saved, space)[1]
+        if isinstance(stored, dict) and stored.get("message") == len(history) - 1:
+            sources = [*(sources + [None] * len(history))[:len(history) - 1], stored]
         saved = threads.save_thread(saved, space, history, sources)
     return history, saved, *buttons(False), False

@@ -1,18 +1,21 @@
-"""Documents panel: drag-and-drop multi-file upload with per-file progress, then the space's document list."""
+"""Documents panel: drag-and-drop multi-file upload with per-file progress and a summary, the space's documents as
+a table, deleting the selected documents after a confirmation that says what will be lost, and re-indexing."""
 from __future__ import annotations
 
 import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
 
-from rag import ChunksWritten, DocumentNotFound, FileDone, FileStarted, RagService, SpaceNotFound, supported_suffixes
+from rag import ChunksWritten, FileDone, FileStarted, RagError, RagService, SpaceNotFound, supported_suffixes
+from webapp.ui.i18n import columns, say, t, ui_language
 from webapp.ui.safe_text import md_literal
 
-RESULT_COLUMNS = ["file", "status", "pages", "chunks", "seconds", "details"]
-DOC_COLUMNS = ["file", "type", "pages", "chunks", "size KB", "added"]
+RESULT_COLUMNS = ("file", "status", "pages", "chunks", "seconds", "details")
+DOC_COLUMNS = ("file", "type", "pages", "chunks", "size", "added", "language")
 
 
 def document_rows(service: RagService, space: str | None) -> list[list]:
@@ -21,55 +24,67 @@ def document_rows(service: RagService, space: str | None) -> list[list]:
     except SpaceNotFound:  # deleted meanwhile (by another user)
         docs = []
     return [[d.name, d.file_type, d.pages or "", d.chunks, round(d.size / 1024, 1),
-             time.strftime("%Y-%m-%d %H:%M", time.localtime(d.added))] for d in docs]
+             time.strftime("%Y-%m-%d %H:%M", time.localtime(d.added)), d.language] for d in docs]
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"**{md_literal(n)}**" for n in names)
+
+
+def _in_background(work: Callable[[Callable], object], events: queue.Queue) -> dict:
+    """Run `work(progress)` in a thread; its progress events, then None, arrive on `events`."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = work(events.put)
+        except RagError as err:   # e.g. the space's embedder differs: say so instead of failing silently
+            outcome["error"] = str(err)
+        except Exception as err:
+            outcome["error"] = f"{type(err).__name__}: {err}"
+        finally:
+            events.put(None)
+
+    threading.Thread(target=run, daemon=True, name="ui-ingest").start()
+    return outcome
 
 
 def build_documents(service: RagService, selector: gr.Dropdown):
-    gr.Markdown(f"Drop files here (supported: {' '.join(supported_suffixes())}). Each file is indexed into the "
-                "selected space; unreadable files are reported and skipped.")
-    files = gr.File(file_count="multiple", label="Drop files", elem_id="upload-files", height=140)
-    results = gr.Dataframe(headers=RESULT_COLUMNS, label="Upload results", interactive=False, wrap=True,
+    supported = gr.Markdown(say("en", "supported", types=" ".join(supported_suffixes())), elem_id="supported-types")
+    files = gr.File(file_count="multiple", label=t("drop_files"), elem_id="upload-files", height=140)
+    results = gr.Dataframe(headers=columns(*RESULT_COLUMNS), label=t("upload_results"), interactive=False, wrap=True,
                            elem_id="upload-results")
     summary = gr.Markdown(elem_id="upload-summary")
-    docs = gr.Dataframe(headers=DOC_COLUMNS, label="Documents in this space", interactive=False, wrap=True,
+    docs = gr.Dataframe(headers=columns(*DOC_COLUMNS), label=t("documents_in_space"), interactive=False, wrap=True,
                         elem_id="documents-table")
-    with gr.Row(equal_height=True):
-        doomed = gr.Dropdown(label="Document to delete", choices=[], value=None, allow_custom_value=False,
-                             filterable=True, scale=4, elem_id="delete-doc-name")
-        ask_delete = gr.Button("Delete document…", variant="secondary", scale=1, elem_id="delete-doc")
-    with gr.Group(visible=False, elem_id="confirm-delete-doc") as confirm:
-        warning = gr.Markdown(elem_id="delete-doc-warning")
+    chosen = gr.CheckboxGroup(label=t("select_documents"), choices=[], elem_id="selected-documents")
+    with gr.Row():
+        ask_delete = gr.Button(t("delete_selected"), variant="secondary", size="sm", elem_id="delete-docs")
+        reindex = gr.Button(t("reindex"), size="sm", elem_id="reindex-space")
+    with gr.Group(visible=False, elem_id="confirm-delete-docs") as confirm:
+        warning = gr.Markdown(elem_id="delete-docs-warning")
         with gr.Row():
-            really = gr.Button("Yes, delete it", variant="stop", size="sm", elem_id="confirm-delete-doc-yes")
-            cancel = gr.Button("Cancel", size="sm", elem_id="confirm-delete-doc-no")
+            really = gr.Button(t("delete_yes"), variant="stop", size="sm", elem_id="confirm-delete-docs-yes")
+            cancel = gr.Button(t("cancel"), size="sm", elem_id="confirm-delete-docs-no")
 
-    def on_upload(paths: list[str] | None, space: str | None, progress=gr.Progress()):
+    def on_upload(paths: list[str] | None, space: str | None, request: gr.Request, progress=gr.Progress()):
+        lang = ui_language(request)
         if not paths:
             return
         if not space:
-            yield [], "⚠️ Create or pick a space first.", gr.update()
+            yield [], say(lang, "pick_space"), gr.update()
             return
         names = [Path(p).name for p in paths]
         rows: list[list] = [[name, "waiting", "", "", "", ""] for name in names]
         events: queue.Queue = queue.Queue()
-        outcome: dict = {}
-
-        def work() -> None:
-            try:
-                outcome["results"] = service.ingest_files(space, list(zip(names, map(Path, paths), strict=False)),
-                                                          events.put)
-            except Exception as err:  # e.g. the space's embedder differs: say so instead of failing silently
-                outcome["error"] = str(err)
-            finally:
-                events.put(None)
-
         started = time.perf_counter()
-        threading.Thread(target=work, daemon=True, name="ui-upload").start()
-        yield rows, f"Indexing {len(paths)} file(s)…", gr.update()
+        outcome = _in_background(lambda report: service.ingest_files(
+            space, list(zip(names, map(Path, paths), strict=False)), report), events)
+        yield rows, say(lang, "indexing", n=len(paths)), gr.update()
         while (event := events.get()) is not None:
             if isinstance(event, FileStarted):
                 rows[event.index - 1][1] = "indexing…"
-                progress((event.index - 1, len(paths)), desc=f"Indexing {names[event.index - 1]}", unit="files")
+                progress((event.index - 1, len(paths)), desc=names[event.index - 1], unit="files")
             elif isinstance(event, ChunksWritten):
                 row = next((r for r in rows if r[1] == "indexing…"), None)
                 if row is not None:
@@ -77,52 +92,72 @@ def build_documents(service: RagService, selector: gr.Dropdown):
             elif isinstance(event, FileDone):
                 r = event.result
                 rows[event.index - 1] = [r.file, r.status, r.pages or "", r.chunks, r.seconds,
-                               "; ".join([r.reason] * bool(r.reason) + r.warnings[:2])]
-            yield rows, f"Indexed {sum(r[1] in ('ok', 'skipped', 'failed') for r in rows)} of {len(paths)}", \
-                gr.update()
+                                         "; ".join([r.reason] * bool(r.reason) + r.warnings[:2])]
+            done = sum(r[1] in ("ok", "skipped", "failed") for r in rows)
+            yield rows, say(lang, "indexed_of", done=done, n=len(paths)), gr.update()
         if "error" in outcome:
             yield rows, f"⚠️ {md_literal(outcome['error'])}", gr.update()
             return
-        counts = {k: sum(r.status == k for r in outcome["results"]) for k in ("ok", "skipped", "failed")}
-        text = (f"**Done in {time.perf_counter() - started:.1f}s:** {counts['ok']} indexed, {counts['skipped']} "
-                f"unchanged or duplicate, {counts['failed']} failed.")
-        yield rows, text, document_rows(service, space)
+        counts = {k: sum(r.status == k for r in outcome["result"]) for k in ("ok", "skipped", "failed")}
+        yield rows, say(lang, "done_in", s=time.perf_counter() - started, **counts), document_rows(service, space)
 
     def listing(space: str | None):
         rows = document_rows(service, space)
-        return rows, gr.update(choices=[r[0] for r in rows], value=None)
+        return rows, gr.update(choices=[r[0] for r in rows], value=[])
 
     # one progress display, on the summary line: the tables update live and stay visible
     files.upload(on_upload, [files, selector], [results, summary, docs], api_name="upload",
                  show_progress="minimal", show_progress_on=[summary]).then(
-        listing, [selector], [docs, doomed], api_visibility="private", show_progress="hidden")
-    selector.change(listing, [selector], [docs, doomed], api_visibility="private", show_progress="hidden")
+        listing, [selector], [docs, chosen], api_visibility="private", show_progress="hidden")
+    selector.change(listing, [selector], [docs, chosen], api_visibility="private", show_progress="hidden")
 
-    def on_ask_delete(space: str | None, name: str | None):
-        docs = document_rows(service, space)
-        doc = next((d for d in docs if d[0] == name), None) if space and name else None
-        if doc is None:
-            return gr.update(visible=False), "", "Pick a document from the list first."
-        return gr.update(visible=True), (f"Delete **{md_literal(doc[0])}** ({doc[3]} chunks) from space "
-                                         f"**{md_literal(space or '')}**? It is removed from the index for "
-                                         f"everyone."), ""
+    def on_ask_delete(space: str | None, names: list[str] | None, request: gr.Request):
+        lang = ui_language(request)
+        rows = {r[0]: r for r in document_rows(service, space)}
+        picked = [n for n in names or [] if n in rows]
+        if not space or not picked:
+            return gr.update(visible=False), "", say(lang, "pick_documents")
+        return gr.update(visible=True), say(lang, "confirm_delete_docs", names=_names(picked),
+                                            chunks=sum(rows[n][3] for n in picked), space=md_literal(space)), ""
 
-    def on_delete(space: str | None, name: str | None):
-        try:
-            removed = service.delete_document(space, name) if space and name else 0
-        except (DocumentNotFound, SpaceNotFound):
-            removed = 0
-        note = (f"Deleted **{md_literal(name or '')}**." if removed else
-                f"⚠️ No document named **{md_literal(name or '')}** in this space.")
+    def on_delete(space: str | None, names: list[str] | None, request: gr.Request):
+        lang, removed = ui_language(request), []
+        for name in names or []:
+            try:
+                service.delete_document(space or "", name)
+                removed.append(name)
+            except RagError:   # gone meanwhile (another user)
+                continue
+        note = say(lang, "deleted_docs", names=_names(removed)) if removed else say(lang, "no_such_docs")
         return *listing(space), gr.update(visible=False), note
 
-    ask_delete.click(on_ask_delete, [selector, doomed], [confirm, warning, summary], api_visibility="private")
+    ask_delete.click(on_ask_delete, [selector, chosen], [confirm, warning, summary], api_visibility="private")
     # deleting is the REST API's job for programs; here it needs the confirmation
-    really.click(on_delete, [selector, doomed], [docs, doomed, confirm, summary], api_visibility="private")
+    really.click(on_delete, [selector, chosen], [docs, chosen, confirm, summary], api_visibility="private")
     cancel.click(lambda: gr.update(visible=False), None, [confirm], api_visibility="private")
 
-    def on_pick(evt: gr.SelectData):  # clicking a row picks its document
-        return gr.update(value=str(evt.row_value[0])) if evt.row_value else gr.update()
+    def on_pick(names: list[str] | None, evt: gr.SelectData):  # clicking a row (un)selects its document
+        if not evt.row_value:
+            return gr.update()
+        name, picked = str(evt.row_value[0]), list(names or [])
+        return [*picked, name] if name not in picked else [n for n in picked if n != name]
 
-    docs.select(on_pick, None, [doomed], api_visibility="private")
-    return docs, doomed
+    docs.select(on_pick, [chosen], [chosen], api_visibility="private")
+
+    def on_reindex(space: str | None, request: gr.Request, progress=gr.Progress()):
+        lang = ui_language(request)
+        if not space:
+            return say(lang, "pick_space")
+        total = max(1, service.count_chunks(space))
+        events: queue.Queue = queue.Queue()
+        outcome = _in_background(lambda report: service.reindex(space, report), events)
+        while (event := events.get()) is not None:
+            if isinstance(event, ChunksWritten):
+                progress((min(event.done, total), total), desc=space, unit="chunks")
+        if "error" in outcome:
+            return f"⚠️ {md_literal(outcome['error'])}"
+        r = outcome["result"]
+        return say(lang, "reindexed", space=md_literal(space), docs=r.documents, chunks=r.chunks, s=r.seconds)
+
+    reindex.click(on_reindex, [selector], [summary], api_visibility="private", show_progress="minimal")
+    return docs, chosen, supported

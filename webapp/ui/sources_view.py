@@ -1,13 +1,15 @@
 """The sources panel: each source's file, page, heading and the part of it that best matches the question, as
-plain text (document text never renders as Markdown or HTML). Sources are stored with each answer in the browser,
-so any answer's sources can be shown again."""
+plain text (document text never renders as Markdown or HTML). A card opens the source viewer. Sources are stored
+with each answer in the browser (with the passage, so the viewer can find it in the file), so any answer's sources
+can be shown again."""
 from __future__ import annotations
 
-from rag import Source, content_stems
-from webapp.ui.citations import source_label
+from rag import CitationCheck, Source, content_stems
+from webapp.ui.citations import UNSUPPORTED, cite_ref, source_label
 from webapp.ui.safe_text import html_text
 
 SNIPPET_CHARS = 400
+PASSAGE_CHARS = 3000     # of each source's text kept in the browser, for the viewer to locate it in the file
 
 _LABELS = {
     "ru": {"empty": "Источников пока нет. Задайте вопрос о документах этого пространства.", "cited": "цитируется",
@@ -29,10 +31,16 @@ def best_snippet(text: str, question: str, chars: int = SNIPPET_CHARS) -> str:
     return ("…" if best else "") + flat[best:best + chars] + ("…" if best + chars < len(flat) else "")
 
 
-def to_stored(sources: list[Source], cited: list[int], question: str) -> list[dict]:
-    """What the browser keeps of each source: enough to show it again, not the whole chunk."""
+def to_stored(sources: list[Source], cited: list[int], question: str,
+              checks: list[CitationCheck] | None = None) -> list[dict]:
+    """What the browser keeps of each source: enough to show it again and to find it in its file."""
+    unsupported: dict[int, list[str]] = {}
+    for c in checks or []:
+        if c.supported is False:
+            unsupported.setdefault(c.n, []).append(c.sentence)
     return [{"n": s.n, "file": s.file, "page": s.page, "heading": s.heading, "score": s.score,
-             "snippet": best_snippet(s.text, question), "cited": s.n in cited} for s in sources]
+             "snippet": best_snippet(s.text, question), "cited": s.n in cited, "text": s.text[:PASSAGE_CHARS],
+             "unsupported": unsupported.get(s.n, [])[:3]} for s in sources]
 
 
 def fit_note(requested: int, fitted: int, found: int, context_window: int | None, lang: str) -> str:
@@ -49,16 +57,21 @@ def label(stored: dict, lang: str) -> str:
     return source_label(stored.get("file", ""), int(stored["page"]) if stored.get("page") else None, lang)
 
 
-def panel_html(stored: list[dict] | None, lang: str = "en", note: str = "") -> str:
+def panel_html(stored: list[dict] | None, lang: str = "en", note: str = "", message: int = -1) -> str:
+    """The cards of one answer's sources; with the chat message's index, each card opens the viewer."""
     labels = _LABELS.get(lang, _LABELS["en"])
     if not stored:
         return f'<div class="qc-sources qc-empty">{html_text(note or labels["empty"])}</div>'
     cards = []
     for s in stored:
+        n = int(s["n"])
         cited = f' <span class="qc-cited">· {labels["cited"]}</span>' if s.get("cited") else ""
         heading = f'<div class="qc-heading">{html_text(s["heading"])}</div>' if s.get("heading") else ""
-        cards.append(f'<div class="qc-source" data-n="{int(s["n"])}"><div class="qc-source-title"><b>[{int(s["n"])}] '
-                     f'{html_text(label(s, lang))}</b>{cited}</div>{heading}'
+        flagged = "".join(f'<div class="qc-unsupported">⚠ {html_text(UNSUPPORTED.get(lang, UNSUPPORTED["en"]))}: '
+                          f'{html_text(sentence)}</div>' for sentence in s.get("unsupported") or [])
+        opens = (f' data-qc-cite="{cite_ref(message, n)}" tabindex="0" role="button"' if message >= 0 else "")
+        cards.append(f'<div class="qc-source" data-n="{n}"{opens}><div class="qc-source-title"><b>[{n}] '
+                     f'{html_text(label(s, lang))}</b>{cited}</div>{heading}{flagged}'
                      f'<div class="qc-score">{labels["score"]} {float(s.get("score") or 0):.3f}</div>'
                      f'<blockquote class="qc-snippet">{html_text(s.get("snippet", ""))}</blockquote></div>')
     head = f'<div class="qc-fit-note">{html_text(note)}</div>' if note else ""

@@ -63,21 +63,47 @@ def test_deleting_a_space_asks_first_and_names_what_is_lost(spaces_app, page):
     assert service.store.get_space("на удаление") is None
 
 
-def test_deleting_a_document_asks_first(spaces_app, page):
+def test_deleting_documents_asks_first_and_takes_their_originals(spaces_app, page):
     base, service = spaces_app
     page.goto(f"{base}/?space=бета", wait_until="networkidle")
     page.get_by_role("tab", name="Documents").click()
     table = page.locator("#documents-table")
     expect(table).to_contain_text("protocol_002_incident_response.txt", timeout=15_000)
-    table.get_by_text("protocol_002_incident_response.txt").click()      # a row picks its document
-    expect(page.locator("#delete-doc-name input")).to_have_value("protocol_002_incident_response.txt")
-    page.locator("#delete-doc").click()
-    expect(page.locator("#delete-doc-warning")).to_contain_text("protocol_002_incident_response.txt")
-    expect(page.locator("#delete-doc-warning")).to_contain_text("chunks")
-    page.locator("#confirm-delete-doc-yes").click()
+    expect(table).to_contain_text("ru")                                  # the language column
+    page.locator("#delete-docs").click()                                 # nothing selected yet
+    expect(page.locator("#upload-summary")).to_contain_text("Select documents", timeout=15_000)
+    table.get_by_text("protocol_002_incident_response.txt").click()      # a row (un)selects its document
+    chosen = page.locator("#selected-documents")
+    expect(chosen.get_by_label("protocol_002_incident_response.txt")).to_be_checked()
+    kept_before = service.originals.doc_ids("бета")
+    page.locator("#delete-docs").click()
+    warning = page.locator("#delete-docs-warning")
+    expect(warning).to_contain_text("protocol_002_incident_response.txt")
+    expect(warning).to_contain_text("chunks")
+    expect(warning).to_contain_text("original files")
+    page.locator("#confirm-delete-docs-yes").click()
     expect(page.locator("#upload-summary")).to_contain_text("Deleted", timeout=15_000)
     expect(table).not_to_contain_text("protocol_002_incident_response.txt")
     assert [d.name for d in service.documents("бета")] == ["protocol_001_audit_committee_meeting.txt"]
+    assert len(service.originals.doc_ids("бета")) == len(kept_before) - 1
+
+
+def test_renaming_a_space_keeps_its_documents(spaces_app, page):
+    base, service = spaces_app
+    service.create_space("черновик")
+    service.ingest_files("черновик", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
+    page.goto(f"{base}/?space=черновик", wait_until="networkidle")
+    page.locator("#manage-space").get_by_text("Manage this space").click()
+    field = page.locator("#rename-space-name textarea, #rename-space-name input").first
+    field.fill("a/b")
+    page.locator("#rename-space").click()
+    expect(page.locator("#space-notice")).to_contain_text("1-64 characters", timeout=15_000)
+    field.fill("Чистовик")
+    page.locator("#rename-space").click()
+    expect(page.locator("#space-notice")).to_contain_text("is now", timeout=15_000)
+    expect(selected(page)).to_have_value("Чистовик")
+    assert [d.name for d in service.documents("Чистовик")] == ["p1.txt"]
+    assert service.store.get_space("черновик") is None
 
 
 def test_upload_progress_is_drawn_once_and_leaves_the_tables_visible(spaces_app, page):
