@@ -7,8 +7,8 @@ import gradio as gr
 from rag import RagService, supported_suffixes
 from webapp.ui import threads
 from webapp.ui.chat import build_chat, restore
-from webapp.ui.documents import build_documents, document_rows
-from webapp.ui.i18n import I18N, say, t, ui_language
+from webapp.ui.documents import DOC_COLUMNS, RESULT_COLUMNS, build_documents, document_rows
+from webapp.ui.i18n import I18N, say, t, table, ui_language
 from webapp.ui.page_script import CSS, HEAD
 from webapp.ui.spaces import build_spaces, space_names
 from webapp.ui.status import build_status
@@ -29,7 +29,7 @@ def build_ui(service: RagService) -> gr.Blocks:
             with gr.Tab(t("tab_chat"), id="chat"):
                 chatbot, sources, state, only, viewer = build_chat(service, selector, service.top_k)
             with gr.Tab(t("tab_documents"), id="documents"):
-                docs, chosen, supported = build_documents(service, selector)
+                docs, chosen, supported, results = build_documents(service, selector)
             with gr.Tab(t("tab_status"), id="status") as status_tab:
                 report, report_outputs = build_status(service)
         status_tab.select(report, None, report_outputs, api_visibility="private")
@@ -50,11 +50,11 @@ def build_ui(service: RagService) -> gr.Blocks:
             space = threads.pick_space(names, requested, saved)
             history, panel = restore(space, saved)
             rows = document_rows(service, space)
-            return (gr.update(choices=names, value=space), history, panel, rows,
+            return (gr.update(choices=names, value=space), history, panel, table(lang, DOC_COLUMNS, rows),
                     gr.update(choices=[r[0] for r in rows], value=[]), threads.remember_space(saved, space),
                     gr.update(choices=[r[0] for r in rows], value=[]), placeholder_html(lang),
-                    say(lang, "supported", types=" ".join(supported_suffixes())))
+                    say(lang, "supported", types=" ".join(supported_suffixes())), table(lang, RESULT_COLUMNS, []))
 
-        demo.load(on_load, [state], [selector, chatbot, sources, docs, chosen, state, only, viewer, supported],
+        demo.load(on_load, [state], [selector, chatbot, sources, docs, chosen, state, only, viewer, supported, results],
                   api_visibility="private")
     return demo

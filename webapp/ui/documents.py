@@ -11,7 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from rag import ChunksWritten, FileDone, FileStarted, RagError, RagService, SpaceNotFound, supported_suffixes
-from webapp.ui.i18n import columns, say, t, ui_language
+from webapp.ui.i18n import headers, say, t, table, ui_language
 from webapp.ui.safe_text import md_literal
 
 RESULT_COLUMNS = ("file", "status", "pages", "chunks", "seconds", "details")
@@ -25,6 +25,10 @@ def document_rows(service: RagService, space: str | None) -> list[list]:
         docs = []
     return [[d.name, d.file_type, d.pages or "", d.chunks, round(d.size / 1024, 1),
              time.strftime("%Y-%m-%d %H:%M", time.localtime(d.added)), d.language] for d in docs]
+
+
+def document_table(service: RagService, space: str | None, lang: str) -> dict:
+    return table(lang, DOC_COLUMNS, document_rows(service, space))
 
 
 def _names(names: list[str]) -> str:
@@ -52,11 +56,11 @@ def _in_background(work: Callable[[Callable], object], events: queue.Queue) -> d
 def build_documents(service: RagService, selector: gr.Dropdown):
     supported = gr.Markdown(say("en", "supported", types=" ".join(supported_suffixes())), elem_id="supported-types")
     files = gr.File(file_count="multiple", label=t("drop_files"), elem_id="upload-files", height=140)
-    results = gr.Dataframe(headers=columns(*RESULT_COLUMNS), label=t("upload_results"), interactive=False, wrap=True,
-                           elem_id="upload-results")
+    results = gr.Dataframe(headers=headers("en", RESULT_COLUMNS), label=t("upload_results"), interactive=False,
+                           wrap=True, elem_id="upload-results")
     summary = gr.Markdown(elem_id="upload-summary")
-    docs = gr.Dataframe(headers=columns(*DOC_COLUMNS), label=t("documents_in_space"), interactive=False, wrap=True,
-                        elem_id="documents-table")
+    docs = gr.Dataframe(headers=headers("en", DOC_COLUMNS), label=t("documents_in_space"), interactive=False,
+                        wrap=True, elem_id="documents-table")
     chosen = gr.CheckboxGroup(label=t("select_documents"), choices=[], elem_id="selected-documents")
     with gr.Row():
         ask_delete = gr.Button(t("delete_selected"), variant="secondary", size="sm", elem_id="delete-docs")
@@ -72,7 +76,7 @@ def build_documents(service: RagService, selector: gr.Dropdown):
         if not paths:
             return
         if not space:
-            yield [], say(lang, "pick_space"), gr.update()
+            yield table(lang, RESULT_COLUMNS, []), say(lang, "pick_space"), gr.update()
             return
         names = [Path(p).name for p in paths]
         rows: list[list] = [[name, "waiting", "", "", "", ""] for name in names]
@@ -80,7 +84,7 @@ def build_documents(service: RagService, selector: gr.Dropdown):
         started = time.perf_counter()
         outcome = _in_background(lambda report: service.ingest_files(
             space, list(zip(names, map(Path, paths), strict=False)), report), events)
-        yield rows, say(lang, "indexing", n=len(paths)), gr.update()
+        yield table(lang, RESULT_COLUMNS, rows), say(lang, "indexing", n=len(paths)), gr.update()
         while (event := events.get()) is not None:
             if isinstance(event, FileStarted):
                 rows[event.index - 1][1] = "indexing…"
@@ -94,16 +98,17 @@ def build_documents(service: RagService, selector: gr.Dropdown):
                 rows[event.index - 1] = [r.file, r.status, r.pages or "", r.chunks, r.seconds,
                                          "; ".join([r.reason] * bool(r.reason) + r.warnings[:2])]
             done = sum(r[1] in ("ok", "skipped", "failed") for r in rows)
-            yield rows, say(lang, "indexed_of", done=done, n=len(paths)), gr.update()
+            yield table(lang, RESULT_COLUMNS, rows), say(lang, "indexed_of", done=done, n=len(paths)), gr.update()
         if "error" in outcome:
-            yield rows, f"⚠️ {md_literal(outcome['error'])}", gr.update()
+            yield table(lang, RESULT_COLUMNS, rows), f"⚠️ {md_literal(outcome['error'])}", gr.update()
             return
         counts = {k: sum(r.status == k for r in outcome["result"]) for k in ("ok", "skipped", "failed")}
-        yield rows, say(lang, "done_in", s=time.perf_counter() - started, **counts), document_rows(service, space)
+        yield table(lang, RESULT_COLUMNS, rows), say(lang, "done_in", s=time.perf_counter() - started, **counts), \
+            document_table(service, space, lang)
 
-    def listing(space: str | None):
+    def listing(space: str | None, request: gr.Request):
         rows = document_rows(service, space)
-        return rows, gr.update(choices=[r[0] for r in rows], value=[])
+        return table(ui_language(request), DOC_COLUMNS, rows), gr.update(choices=[r[0] for r in rows], value=[])
 
     # one progress display, on the summary line: the tables update live and stay visible
     files.upload(on_upload, [files, selector], [results, summary, docs], api_name="upload",
@@ -129,7 +134,7 @@ def build_documents(service: RagService, selector: gr.Dropdown):
             except RagError:   # gone meanwhile (another user)
                 continue
         note = say(lang, "deleted_docs", names=_names(removed)) if removed else say(lang, "no_such_docs")
-        return *listing(space), gr.update(visible=False), note
+        return *listing(space, request), gr.update(visible=False), note
 
     ask_delete.click(on_ask_delete, [selector, chosen], [confirm, warning, summary], api_visibility="private")
     # deleting is the REST API's job for programs; here it needs the confirmation
@@ -160,4 +165,4 @@ def build_documents(service: RagService, selector: gr.Dropdown):
         return say(lang, "reindexed", space=md_literal(space), docs=r.documents, chunks=r.chunks, s=r.seconds)
 
     reindex.click(on_reindex, [selector], [summary], api_visibility="private", show_progress="minimal")
-    return docs, chosen, supported
+    return docs, chosen, supported, results

@@ -101,9 +101,14 @@ def t(key: str):
     return I18N(key)
 
 
-def columns(*keys: str) -> list:
-    """Table headers the browser translates."""
-    return [I18N(f"col_{k}") for k in keys]
+def headers(lang: str, keys: tuple[str, ...]) -> list[str]:
+    """Table headers in `lang` (gradio's I18n does not reach a table's headers, so the server writes them)."""
+    return [say(lang, f"col_{k}") for k in keys]
+
+
+def table(lang: str, keys: tuple[str, ...], rows: list[list]) -> dict:
+    """A table's value with its headers in `lang`."""
+    return {"data": rows, "headers": headers(lang, keys)}
 
 
 def ui_language(request: gr.Request | None) -> str:

@@ -8,9 +8,12 @@ import math
 import gradio as gr
 
 from rag import RagService
-from webapp.ui.i18n import columns, t, ui_language
+from webapp.ui.i18n import headers, t, table, ui_language
 from webapp.ui.safe_text import md_literal
 
+ENDPOINT_COLUMNS = ("url", "model", "state", "latency", "in_flight", "last_ok", "error")
+SPACE_COLUMNS = ("space", "documents", "chunks", "embed_model")
+FIGURE_COLUMNS = ("figure", "value")
 _FIGURES_RU = {"HTTP requests": "HTTP-запросов", "answers": "ответов",
                "time to first token p50 / p95": "время до первого токена p50 / p95",
                "tokens generated": "сгенерировано токенов", "tokens/s while answering": "токенов/с во время ответа",
@@ -80,13 +83,13 @@ def figure_rows(service: RagService, lang: str = "en") -> list[list]:
 def build_status(service: RagService):
     refresh = gr.Button(t("refresh_status"), elem_id="refresh-status", size="sm")
     overall = gr.Markdown(elem_id="status-overall")
-    endpoints = gr.Dataframe(headers=columns("url", "model", "state", "latency", "in_flight", "last_ok", "error"),
-                             label=t("status_llm"), interactive=False, wrap=True, elem_id="status-endpoints")
+    endpoints = gr.Dataframe(headers=headers("en", ENDPOINT_COLUMNS), label=t("status_llm"), interactive=False,
+                             wrap=True, elem_id="status-endpoints")
     with gr.Row():
-        spaces = gr.Dataframe(headers=columns("space", "documents", "chunks", "embed_model"),
-                              label=t("status_spaces"), interactive=False, wrap=True, elem_id="status-spaces")
-        figures = gr.Dataframe(headers=columns("figure", "value"), label=t("status_figures"), interactive=False,
-                               wrap=True, elem_id="status-figures")
+        spaces = gr.Dataframe(headers=headers("en", SPACE_COLUMNS), label=t("status_spaces"), interactive=False,
+                              wrap=True, elem_id="status-spaces")
+        figures = gr.Dataframe(headers=headers("en", FIGURE_COLUMNS), label=t("status_figures"),
+                               interactive=False, wrap=True, elem_id="status-figures")
 
     async def report(request: gr.Request):
         lang = ui_language(request)
@@ -105,7 +108,8 @@ def build_status(service: RagService):
                 for e in health["llm"]["endpoints"]]
         space_rows = [[s.name, len(service.documents(s.name)), service.count_chunks(s.name), s.embed_model]
                       for s in service.list_spaces()]
-        return text, rows, space_rows, figure_rows(service, lang)
+        return (text, table(lang, ENDPOINT_COLUMNS, rows), table(lang, SPACE_COLUMNS, space_rows),
+                table(lang, FIGURE_COLUMNS, figure_rows(service, lang)))
 
     refresh.click(report, None, [overall, endpoints, spaces, figures], api_name="status")
     return report, [overall, endpoints, spaces, figures]
