@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -169,7 +170,8 @@ def answer_text(update) -> str:
     content = history[-1].get("content", "") if history and isinstance(history[-1], dict) else ""
     if isinstance(content, list):
         content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return str(content).replace("\\", "")   # answers are Markdown-escaped
+    # answers are Markdown-escaped, and each [n] is a link to the source viewer: back to plain text
+    return re.sub(r"\[\[(\d+)\]\]\(#qc-cite-[^)]*\)", r"[\1]", str(content).replace("\\", ""))
 
 
 def test_gradio_chat_streams_through_nginx(proxy, app):

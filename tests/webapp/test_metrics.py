@@ -49,6 +49,7 @@ def test_metrics_count_what_happened(api):
     finally:
         stub.mode = "ok"
     client.get("/spaces/demo/documents")
+    client.post("/spaces/demo/feedback", json={"rating": -1, "question": QUESTION, "answer": "Не знаю."})
     samples = scrape(client)
 
     assert value(samples, "quadrate_http_requests_total", route="/ask", method="POST", status="200") == 3
@@ -68,6 +69,9 @@ def test_metrics_count_what_happened(api):
     assert value(samples, "quadrate_llm_requests_total", endpoint=endpoint, outcome="ok") >= 2
     assert value(samples, "quadrate_llm_requests_total", endpoint=endpoint, outcome="error") == 1
     assert value(samples, "quadrate_llm_in_flight", endpoint=endpoint) == 0
+    assert value(samples, "quadrate_citations_checked_total") >= 1      # the cited answer's sentences
+    assert value(samples, "quadrate_feedback_total", rating="down") == 1
+    assert value(samples, "quadrate_feedback_total", rating="up") == 0
     assert value(samples, "quadrate_ingested_files_total", status="ok") == 1
     assert value(samples, "quadrate_ingested_files_total", status="failed", reason="unsupported") == 1
     assert value(samples, "quadrate_ingested_files_total", status="failed", reason="empty") == 1

@@ -3,7 +3,8 @@ shows the real shapes: every route declares its request body and response models
 import httpx
 from openapi_spec_validator import validate
 
-JSON_ROUTES_WITHOUT_MODEL = {("/metrics", "get")}   # Prometheus text, not JSON
+JSON_ROUTES_WITHOUT_MODEL = {("/metrics", "get"),          # Prometheus text, not JSON
+                             ("/spaces/{name}/documents/{file_name}/original", "get")}   # the file's own bytes
 
 
 def test_the_openapi_document_is_valid_and_every_route_is_typed(stub_app):
@@ -14,14 +15,16 @@ def test_the_openapi_document_is_valid_and_every_route_is_typed(stub_app):
     assert {path for path, _, _ in operations} >= {
         "/health", "/ask", "/spaces", "/spaces/{name}", "/spaces/{name}/documents", "/ingest",
         "/spaces/{name}/documents/{file_name}", "/v1/models", "/v1/models/{model}", "/v1/chat/completions",
-        "/metrics"}
+        "/metrics", "/spaces/{name}/documents/{file_name}/original", "/spaces/{name}/feedback"}
     for path, method, op in operations:
         ok = op["responses"].get("200") or op["responses"].get("201")
         assert ok, (path, method)
         if (path, method) not in JSON_ROUTES_WITHOUT_MODEL:
             schema = ok["content"]["application/json"]["schema"]
+        elif path.endswith("/original"):
+            assert "application/octet-stream" in ok["content"], ok
             assert schema.get("$ref") or schema.get("items", {}).get("$ref"), (path, method, schema)
-        if method in ("post",):
+        if method in ("post", "patch"):
             assert op["requestBody"]["content"], (path, method)
         if path not in ("/health", "/metrics"):
             assert "401" in op["responses"], (path, method)

@@ -149,6 +149,21 @@ def test_phone_width_has_no_horizontal_scrolling(actions_app, chromium):
         context.close()
 
 
+def test_status_is_a_dashboard(actions_app, page):
+    base, _, llm = actions_app
+    page.goto(f"{base}/?space=действия", wait_until="networkidle")
+    page.get_by_role("tab", name="Status").click()
+    endpoints = page.locator("#status-endpoints")
+    expect(endpoints).to_contain_text(llm.base_url.split("//")[1].split("/")[0], timeout=15_000)   # host:port
+    expect(endpoints).to_contain_text(MODEL)
+    expect(page.locator("#status-overall")).to_contain_text("embedded Qdrant Edge")
+    expect(page.locator("#status-spaces")).to_contain_text("действия")
+    figures = page.locator("#status-figures")
+    expect(figures).to_contain_text("time to first token p50 / p95")
+    expect(figures).to_contain_text("files ingested")
+    shot(page, "status")
+
+
 @pytest.mark.parametrize("tab", ["Chat", "Documents"])
 def test_no_serious_accessibility_violations(actions_app, page, tab):
     base, _, _ = actions_app

@@ -56,6 +56,13 @@ def test_planted_markdown_loads_nothing_and_links_are_not_clickable(planted_spac
         assert area.locator("a[href*=evil], a[href*=track]").count() == 0
         assert area.locator("h1").count() == 0
 
+    # the viewer: the planted passage in its file, as text
+    panel.locator("[data-qc-cite]").filter(has_text="planted.txt").first.click()
+    viewer = page.locator("#source-viewer")
+    expect(viewer).to_contain_text("[Открыть отчёт](https://evil.example/login)", timeout=15_000)
+    expect(viewer.locator("mark")).to_contain_text("# Огромный заголовок")
+    assert viewer.locator("img, a, h1, [onerror]").count() == 0
+
     page.get_by_role("tab", name="Documents").click()
     table = page.locator("#documents-table")
     expect(table).to_contain_text("![p](leak-name.png) [Открыть](evil.html).txt")

@@ -86,6 +86,21 @@ def test_deleting_documents_asks_first_and_takes_their_originals(spaces_app, pag
     expect(table).not_to_contain_text("protocol_002_incident_response.txt")
     assert [d.name for d in service.documents("бета")] == ["protocol_001_audit_committee_meeting.txt"]
     assert len(service.originals.doc_ids("бета")) == len(kept_before) - 1
+    assert all(s.file != "protocol_002_incident_response.txt"                        # gone from answers too
+               for s in service.retrieve("бета", "Разбор инцидента: попытка SQL-инъекции", top_k=5))
+
+
+def test_reindexing_a_space_shows_progress_and_it_keeps_answering(spaces_app, page):
+    base, service = spaces_app
+    service.create_space("переиндексация")
+    service.ingest_files("переиндексация", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
+    chunks = service.count_chunks("переиндексация")
+    page.goto(f"{base}/?space=переиндексация", wait_until="networkidle")
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#reindex-space").click()
+    expect(page.locator("#upload-summary")).to_contain_text("Re-indexed", timeout=60_000)
+    expect(page.locator("#upload-summary")).to_contain_text(f"{chunks} chunks")
+    assert service.retrieve("переиндексация", "критические уязвимости")[0].file == "p1.txt"
 
 
 def test_renaming_a_space_keeps_its_documents(spaces_app, page):
