@@ -9,8 +9,9 @@ it here holds `PDFIUM_LOCK` (rag/ingest/pdf.py: the OCR renders pages under the 
 Bounded work: with a known page that holds the passage only that page is parsed (pdfium's text search over the
 other pages runs only when it does not), and a render is at most `RENDER_MAX_PX` on its long side.
 
-Scanned pages (no text layer): ingestion OCRs them with tesseract, but the viewer does not (OCR takes seconds per
-page, and its word boxes are not used here), so such a page is shown without boxes and with found=False.
+Scanned pages (no text layer): ingestion OCRs them with tesseract, and so does the viewer when the passage is not
+found in a text layer (rag/viewer/ocr_words.py: tesseract's word boxes on the page rendered at OCR_RESOLUTION);
+without tesseract such a page is shown without boxes and with found=False.
 """
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ from rag.errors import UnreadableFile
 from rag.ingest import guards
 from rag.ingest.pdf import PDFIUM_LOCK
 from rag.viewer.match import FOUND_SHARE, best_runs, overlap_share, tokens
+from rag.viewer.ocr_words import ocr_words
 from rag.viewer.types import Box, PageView
 
 RENDER_MAX_PX = 1600
+OCR_RESOLUTION = 200   # dpi of the image OCR reads for a scanned page's word boxes
 CANDIDATES = 3     # pages the cheap search hands to the word matcher
 _PAD = 1.0         # points of margin around each line box
 _TOLERANCE = {"x_tolerance": 1.5, "y_tolerance": 3}  # as rag/ingest/pdf.py extracts text
@@ -125,8 +128,9 @@ def _hit(number: int, words: list[dict], want: Sequence[str], bbox: tuple[float,
     return _Hit(number, share, _line_boxes([words[i] for i in chosen], bbox))
 
 
-def _locate(data: bytes, numbers: list[int], want: Sequence[str]) -> _Hit | None:
-    """The page among `numbers` that best holds the passage, with the boxes of its words there."""
+def _locate(data: bytes, numbers: list[int], want: Sequence[str], scanned: list[int] | None = None) -> _Hit | None:
+    """The page among `numbers` that best holds the passage, with the boxes of its words there; the pages without
+    a text layer are added to `scanned`."""
     import pdfplumber
 
     try:
@@ -138,7 +142,10 @@ def _locate(data: bytes, numbers: list[int], want: Sequence[str]) -> _Hit | None
     with pdf:
         for page in pages:
             try:
-                hit = _hit(page.page_number, page.extract_words(**_TOLERANCE), want, page.bbox)
+                words = page.extract_words(**_TOLERANCE)
+                if not words and scanned is not None:
+                    scanned.append(page.page_number)
+                hit = _hit(page.page_number, words, want, page.bbox)
             except Exception:
                 continue  # a page pdfminer cannot parse is not where the passage is shown
             finally:
@@ -191,7 +198,8 @@ def pdf_page_view(data: bytes, file: str, page: int | None, passage: str, resolu
         raise UnreadableFile("PDF without pages", "no_text")
     want = tokens(passage)
     asked = min(max(page, 1), pages) if page is not None else None
-    hit = _locate(data, [asked], want) if asked is not None else None
+    scanned: list[int] = []
+    hit = _locate(data, [asked], want, scanned) if asked is not None else None
     if want and (hit is None or hit.share < FOUND_SHARE):
         others = _candidates(data, want, skip=asked)
         other = _locate(data, others, want) if others else None
@@ -200,5 +208,9 @@ def pdf_page_view(data: bytes, file: str, page: int | None, passage: str, resolu
     found = hit is not None and hit.share >= FOUND_SHARE and bool(hit.boxes)
     number = hit.number if found and hit is not None else (asked or 1)
     png, width, height = _render(data, number, resolution)
+    if not found and want and number in scanned:   # a scan: its words come from OCR of the page image
+        scan, scan_width, scan_height = _render(data, number, OCR_RESOLUTION)   # boxes: fractions of this image
+        hit = _hit(number, ocr_words(scan), want, (0.0, 0.0, float(scan_width), float(scan_height)))
+        found = hit.share >= FOUND_SHARE and bool(hit.boxes)
     return PageView(file=file, page=number, pages=pages, png=png, width=width, height=height,
                     boxes=hit.boxes if found and hit is not None else [], found=found)

@@ -2,6 +2,7 @@
 matplotlib with a real text layer (line-break hyphens, ё), a scan without text, a 408-page file, and garbage."""
 import io
 import re
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -187,3 +188,27 @@ def test_a_password_protected_pdf_raises(spec):
     with pytest.raises(UnreadableFile) as caught:
         source_view(buf.getvalue(), "locked.pdf", 2, "x-request-id равен request_id")
     assert caught.value.reason == "encrypted"
+
+
+@pytest.mark.skipif(not shutil.which("tesseract"), reason="tesseract is not installed (make test installs it)")
+def test_a_scanned_page_gets_boxes_from_ocr():
+    from PIL import ImageDraw, ImageFont
+
+    from rag.ingest.readers import read_sections
+
+    lines = ["ПРОТОКОЛ № 7 заседания комитета", "Выявлены 3 критических уязвимости", "Срок устранения: до 30.04.2024",
+             "Ответственный: Иванов П.К."]
+    scan = Image.new("L", (2480, 3508), 255)   # A4 at 300 dpi, text only as pixels
+    draw = ImageDraw.Draw(scan)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 56)
+    for i, line in enumerate(lines):
+        draw.text((200, 300 + i * 110), line, fill=0, font=font)
+    buf = io.BytesIO()
+    scan.save(buf, format="PDF", resolution=300)
+    data = buf.getvalue()
+    ocr_text = "\n".join(s.text for s in read_sections(data, "скан.pdf"))   # what ingestion indexed
+    passage = next(line for line in ocr_text.splitlines() if "уязвим" in line)
+    view = source_view(data, "скан.pdf", 1, passage)
+    assert view.found and view.boxes, (passage, ocr_text)
+    for box in view.boxes:   # on the second line of the page: 410..466 px of 3508
+        assert 0.10 < box.top < box.bottom < 0.15 and 0.05 < box.x0 < box.x1 < 0.7, box

@@ -10,7 +10,8 @@ from tests.support.fault_llm import ANSWER
 pytestmark = pytest.mark.browser  # real Chromium; the LLM is the in-process scripted endpoint
 
 PLANTED = ("Отчёт аудита 2024.\n\n[Открыть отчёт](https://evil.example/login)\n\n"
-           "![x]({base}/track-doc?leak=1)\n\n# Огромный заголовок\n\n"
+           "![x]({base}/track-doc?leak=1)\n\n[нажми](javascript:alert(1)) <img src=x onerror=alert(2)>\n\n"
+           "# Огромный заголовок\n\n"
            "Аудит выявил 3 критических уязвимости в платёжной системе. <img src=\"{base}/track-html?leak=2\">\n")
 HOSTILE_ANSWER = ["Аудит выявил 3 уязвимости [1]. ", "![t]({base}/track-answer?leak=3) ",
                   "[Войти](https://evil.example/phish) ", "<img src=\"{base}/track-answer-html\"> ",
@@ -36,7 +37,9 @@ def planted_space(stub_app, tmp_path):
 def test_planted_markdown_loads_nothing_and_links_are_not_clickable(planted_space, page):
     base = planted_space
     requests: list[str] = []
+    dialogs: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(f"{base}/?space=safety", wait_until="networkidle")
     box = page.locator("#question textarea").first
     box.fill("Сколько критических уязвимостей выявил аудит?")
@@ -70,6 +73,8 @@ def test_planted_markdown_loads_nothing_and_links_are_not_clickable(planted_spac
     page.wait_for_timeout(1000)
     leaked = [u for u in requests if "/track-" in u or "leak" in u or "evil" in u]
     assert not leaked, leaked
+    assert not dialogs, dialogs                                   # no script ran
+    assert page.locator("[onerror], a[href^='javascript:']").count() == 0
 
 
 def test_answer_markdown_rules():
