@@ -11,6 +11,7 @@ from pptx import Presentation
 
 from rag.ingest.readers import read_sections
 from rag.ingest.sections import ReadOptions
+from tests.support.scans import SCANNED_LINES, scanned_pdf
 
 
 def read(path_or_bytes, name=None):
@@ -106,18 +107,8 @@ def test_ocr_on_a_real_scanned_page(sdists):
 
 @needs_tesseract
 def test_ocr_reads_a_scanned_russian_page():
-    from PIL import Image, ImageDraw, ImageFont
-
-    lines = ["ПРОТОКОЛ № 7 заседания комитета", "Выявлены 3 критических уязвимости", "Срок устранения: до 30.04.2024",
-             "Ответственный: Иванов П.К."]
-    page = Image.new("L", (2480, 3508), 255)  # A4 at 300 dpi
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 56)
-    for i, line in enumerate(lines):
-        draw.text((200, 300 + i * 110), line, fill=0, font=font)
-    buf = io.BytesIO()
-    page.save(buf, format="PDF", resolution=300)
-    sections = read(buf.getvalue(), "скан.pdf")
+    lines = SCANNED_LINES
+    sections = read(scanned_pdf(), "скан.pdf")
     got = " ".join(" ".join(s.text for s in sections).split())
     ratio = difflib.SequenceMatcher(None, " ".join(lines), got).ratio()
     assert ratio > 0.95, (ratio, got)

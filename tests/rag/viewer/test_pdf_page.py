@@ -16,6 +16,7 @@ from rag.errors import UnreadableFile
 from rag.viewer import PageView, source_view
 from rag.viewer.pdf_page import RENDER_MAX_PX, pdf_page_view
 from tests.support.paths import CORPUS
+from tests.support.scans import scanned_pdf
 
 matplotlib.use("Agg")
 SPEC = CORPUS / "test_summarization.pdf"
@@ -192,20 +193,9 @@ def test_a_password_protected_pdf_raises(spec):
 
 @pytest.mark.skipif(not shutil.which("tesseract"), reason="tesseract is not installed (make test installs it)")
 def test_a_scanned_page_gets_boxes_from_ocr():
-    from PIL import ImageDraw, ImageFont
-
     from rag.ingest.readers import read_sections
 
-    lines = ["ПРОТОКОЛ № 7 заседания комитета", "Выявлены 3 критических уязвимости", "Срок устранения: до 30.04.2024",
-             "Ответственный: Иванов П.К."]
-    scan = Image.new("L", (2480, 3508), 255)   # A4 at 300 dpi, text only as pixels
-    draw = ImageDraw.Draw(scan)
-    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 56)
-    for i, line in enumerate(lines):
-        draw.text((200, 300 + i * 110), line, fill=0, font=font)
-    buf = io.BytesIO()
-    scan.save(buf, format="PDF", resolution=300)
-    data = buf.getvalue()
+    data = scanned_pdf()
     ocr_text = "\n".join(s.text for s in read_sections(data, "скан.pdf"))   # what ingestion indexed
     passage = next(line for line in ocr_text.splitlines() if "уязвим" in line)
     view = source_view(data, "скан.pdf", 1, passage)

@@ -13,6 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.support.browser import ask, bot_messages
 from tests.support.fault_llm import MODEL, Reply
 from tests.support.paths import PROTOCOLS, ROOT
 from tests.support.services import start_app
@@ -33,16 +34,6 @@ def actions_app(stub_app):
     llm.mode = "ok"
 
 
-def ask(page, question: str) -> None:
-    box = page.locator("#question textarea").first
-    box.fill(question)
-    box.press("Enter")
-
-
-def bots(page):
-    return page.locator("#chatbot [data-testid=bot]")
-
-
 def test_stop_then_retry_gives_a_complete_answer(actions_app, page):
     base, _, llm = actions_app
     page.goto(f"{base}/?space=действия", wait_until="networkidle")
@@ -50,12 +41,12 @@ def test_stop_then_retry_gives_a_complete_answer(actions_app, page):
     ask(page, AUDIT)
     expect(page.locator("#stop")).to_be_visible(timeout=15_000)
     page.locator("#stop").click()
-    expect(bots(page).last).to_contain_text("(Остановлено.)", timeout=10_000)
-    bots(page).last.hover()
+    expect(bot_messages(page).last).to_contain_text("(Остановлено.)", timeout=10_000)
+    bot_messages(page).last.hover()
     page.locator("#chatbot").get_by_role("button", name="Retry").click()
-    expect(bots(page).last).to_contain_text("обработки платежей", timeout=30_000)
+    expect(bot_messages(page).last).to_contain_text("обработки платежей", timeout=30_000)
     expect(page.locator("#send")).to_be_enabled(timeout=15_000)
-    assert bots(page).count() == 1 and "Остановлено" not in bots(page).last.inner_text()
+    assert bot_messages(page).count() == 1 and "Остановлено" not in bot_messages(page).last.inner_text()
     assert page.locator("#chatbot [data-testid=user]").count() == 1
 
 
@@ -64,18 +55,18 @@ def test_a_reload_keeps_the_thread_and_its_citations_open_the_viewer(actions_app
     page.goto(f"{base}/?space=действия", wait_until="networkidle")
     llm.script(Reply(SUPPORTED), Reply(UNSUPPORTED))
     ask(page, AUDIT)
-    expect(bots(page).last).to_contain_text("Источники", timeout=30_000)
+    expect(bot_messages(page).last).to_contain_text("Источники", timeout=30_000)
     expect(page.locator("#send")).to_be_enabled(timeout=15_000)
     ask(page, "А какой бюджет?")
-    expect(bots(page).nth(1)).to_contain_text("Источники", timeout=30_000)
+    expect(bot_messages(page).nth(1)).to_contain_text("Источники", timeout=30_000)
     expect(page.locator("#send")).to_be_enabled(timeout=15_000)
-    flagged = bots(page).nth(1).locator('a[href$="-u"]')
+    flagged = bot_messages(page).nth(1).locator('a[href$="-u"]')
     expect(flagged.first).to_be_visible()                                   # 99 million is not in the passage
-    assert bots(page).first.locator('a[href$="-u"]').count() == 0           # the supported one is not flagged
+    assert bot_messages(page).first.locator('a[href$="-u"]').count() == 0           # the supported one is not flagged
     expect(page.locator("#sources-panel")).to_contain_text("не подтверждается фрагментом")   # the question's language
     page.reload(wait_until="networkidle")
-    expect(bots(page)).to_have_count(2, timeout=15_000)
-    bots(page).first.locator('a[href^="#qc-cite-"]').first.click()
+    expect(bot_messages(page)).to_have_count(2, timeout=15_000)
+    bot_messages(page).first.locator('a[href^="#qc-cite-"]').first.click()
     viewer = page.locator("#source-viewer")
     expect(viewer).to_contain_text("audit.txt", timeout=15_000)
     expect(viewer.locator("mark")).to_contain_text("Выявлены 3 критических уязвимости")
@@ -93,8 +84,8 @@ def test_thumbs_down_with_a_comment_is_exported_by_the_cli(tmp_path, fault_llm, 
             fault_llm.script(Reply(UNSUPPORTED))
             ask(page, AUDIT)
             expect(page.locator("#send")).to_be_enabled(timeout=30_000)
-            expect(bots(page).last).to_contain_text("Источники")
-            bots(page).last.hover()
+            expect(bot_messages(page).last).to_contain_text("Источники")
+            bot_messages(page).last.hover()
             page.locator("#chatbot").get_by_role("button", name="Dislike").click()
             expect(page.locator("#chat-notice")).to_contain_text("rating is saved", timeout=15_000)
             page.locator("#feedback-text textarea").fill("Про бюджет в протоколе ничего нет")

@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import ask, bot_messages
 from tests.support.paths import PROTOCOLS
 from tests.support.services import start_app
 
@@ -24,16 +25,6 @@ def chat_app(stub_app):
                                                        PROTOCOLS / "protocol_007_hr_committee.txt")])
     yield base, service, llm
     llm.mode = "ok"
-
-
-def ask(page, question: str) -> None:
-    box = page.locator("#question textarea").first
-    box.fill(question)
-    box.press("Enter")
-
-
-def bot_messages(page):
-    return page.locator("#chatbot [data-testid=bot]")
 
 
 def test_live_status_then_stop_keeps_typed_text(chat_app, page):
