@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -38,8 +39,14 @@ def test_stop_then_retry_gives_a_complete_answer(actions_app, page):
     base, _, llm = actions_app
     page.goto(f"{base}/?space=действия", wait_until="networkidle")
     llm.script(Reply(SUPPORTED, delay_s=30.0), Reply(SUPPORTED))
+    asked = len(llm.requests)
     ask(page, AUDIT)
     expect(page.locator("#stop")).to_be_visible(timeout=15_000)
+    expect(bot_messages(page).last).to_contain_text("Найдено источников", timeout=15_000)
+    for _ in range(100):                     # Stop once the slow reply is the one being waited for
+        if len(llm.requests) > asked:
+            break
+        page.wait_for_timeout(100)
     page.locator("#stop").click()
     expect(bot_messages(page).last).to_contain_text("(Остановлено.)", timeout=10_000)
     bot_messages(page).last.hover()
@@ -47,6 +54,8 @@ def test_stop_then_retry_gives_a_complete_answer(actions_app, page):
     expect(bot_messages(page).last).to_contain_text("обработки платежей", timeout=30_000)
     expect(page.locator("#send")).to_be_enabled(timeout=15_000)
     assert bot_messages(page).count() == 1 and "Остановлено" not in bot_messages(page).last.inner_text()
+    bot_messages(page).last.hover()
+    expect(page.locator("#chatbot").get_by_role("button", name=re.compile("copy", re.I)).last).to_be_visible()
     assert page.locator("#chatbot [data-testid=user]").count() == 1
 
 
