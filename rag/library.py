@@ -187,10 +187,12 @@ class Library:
             sources=[s.model_dump() for s in feedback.sources], comment=feedback.comment,
             language=feedback.language)
         if feedback.id:   # the same rating again, now with a comment
-            record.id = feedback.id
+            record.id, record.created = feedback.id, feedback.created or record.created
         feedback_store.put_feedback(self.store, record)
-        self.telemetry.feedback(record.rating)
-        log.info("feedback %+d on an answer in space %s", record.rating, feedback.space)
+        if not feedback.id:    # a comment added to a rating is not another rating
+            self.telemetry.feedback(record.rating)
+        log.info("feedback %+d on an answer in space %s%s", record.rating, feedback.space,
+                 " (comment)" if feedback.id else "")
         return feedback.model_copy(update={"id": record.id, "created": record.created})
 
     def feedback(self, space: str) -> list[Feedback]:

@@ -106,6 +106,8 @@ def test_feedback_is_kept_and_exported_by_the_cli_in_the_eval_format(make_settin
         service.add_feedback(Feedback(space="s", rating=-1, question="Кто председатель?", answer="Не знаю.",
                                       comment="в протоколе есть", language="ru"))
         assert good.id and good.created > 0
+        service.add_feedback(good.model_copy(update={"comment": "точно"}))        # a comment: the same rating
+        assert [(f.id, f.comment) for f in service.feedback("s") if f.rating == 1] == [(good.id, "точно")]
         with pytest.raises(SpaceNotFound):
             service.add_feedback(Feedback(space="nope", rating=1, question="q", answer=""))
     finally:
