@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     chat_concurrency: int = Field(64, ge=1, le=4096, description="parallel chats the UI and API serve")
     api_key: SecretStr = Field(SecretStr(""), description="when set, every HTTP API route but /health and "
                                                           "/metrics needs it as 'Authorization: Bearer <key>'")
+    auth: Literal["off", "local", "proxy"] = Field("off", description="off: one local user with every right (the "
+                                                                  "embedded default); local: users in the store; "
+                                                                  "proxy: a trusted proxy's user header")
+    admin_user: str = Field("", max_length=64, description="the first admin, created at start if missing")
+    admin_password: SecretStr = Field(SecretStr(""), description="ADMIN_USER's password (at least 8 characters)")
     metrics_llm_upstream: bool = Field(False, description="re-export each LLM endpoint's own /metrics (vLLM's "
                                                           "vllm:*) on our /metrics, labelled by endpoint")
 
@@ -138,6 +143,8 @@ class Settings(BaseSettings):
             raise ValueError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE")
         if not self.qdrant_path:
             self.qdrant_path = f"{self.data_dir.rstrip('/')}/qdrant"
+        if self.admin_user and len(self.admin_password.get_secret_value()) < 8:
+            raise ValueError("ADMIN_PASSWORD must have at least 8 characters when ADMIN_USER is set")
         if not self.originals_url:  # beside the embedded store's folder: DATA_DIR/originals by default
             self.originals_url = str(Path(self.qdrant_path).parent / "originals")
         return self

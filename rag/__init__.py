@@ -12,6 +12,7 @@ from rag.answer.history import message_text
 from rag.build import build_service
 from rag.errors import (
                         ERRORS_BY_CODE,
+                        AccessError,
                         DocumentNotFound,
                         EmbedderMismatch,
                         InternalError,
@@ -25,6 +26,8 @@ from rag.errors import (
                         SpaceNotFound,
                         StoreError,
                         UnreadableFile,
+                        UserExists,
+                        UserNotFound,
 )
 from rag.ingest.readers import supported_suffixes
 from rag.service import RagService, default_top_k
@@ -35,6 +38,7 @@ from rag.types import (
                         AnswerDone,
                         AnswerEvent,
                         AnswerFailed,
+                        ApiKeyInfo,
                         ChunksWritten,
                         CitationCheck,
                         Document,
@@ -46,21 +50,25 @@ from rag.types import (
                         IngestEvent,
                         IngestProgress,
                         IngestResult,
+                        Principal,
                         ReindexResult,
                         Source,
                         SourcesFound,
                         Space,
                         Token,
                         Usage,
+                        UserInfo,
 )
 from rag.viewer.types import Box, PageView, TextView
 
 __all__ = [
                         "ERRORS_BY_CODE",
+                        "AccessError",
                         "Answer",
                         "AnswerDone",
                         "AnswerEvent",
                         "AnswerFailed",
+                        "ApiKeyInfo",
                         "Box",
                         "ChunksWritten",
                         "CitationCheck",
@@ -81,6 +89,7 @@ __all__ = [
                         "LLMIncomplete",
                         "LLMUnavailable",
                         "PageView",
+                        "Principal",
                         "RagError",
                         "RagService",
                         "ReindexResult",
@@ -95,6 +104,9 @@ __all__ = [
                         "Token",
                         "UnreadableFile",
                         "Usage",
+                        "UserExists",
+                        "UserInfo",
+                        "UserNotFound",
                         "build_service",
                         "content_stems",
                         "default_top_k",

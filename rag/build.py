@@ -65,6 +65,7 @@ def build_service(settings: Settings, start_llm: bool = True) -> RagService:
                         ReadOptions(ocr_enabled=s.ocr_enabled, ocr_langs=s.ocr_langs), originals)
     service = RagService(s, store=store, embedder=embedder, search=search, ingestor=ingestor, llm=pool,
                          originals=originals, local_llm=local)
+    service.access.ensure_admin(s.admin_user, s.admin_password.get_secret_value())
     if pool is not None and s.metrics_llm_upstream:
         service.telemetry.registry.register(UpstreamMetrics(pool))
     service.recover(s.stale_ingest_s if s.qdrant_url else 0.0)

@@ -1,4 +1,5 @@
-"""Command line: `python -m rag.cli index --dir DIR --space NAME`, `ask`, `spaces`, `docs`, `delete`, `feedback`.
+"""Command line: `python -m rag.cli index --dir DIR --space NAME`, `ask`, `spaces`, `docs`, `delete`, `feedback`,
+`users` and `keys` (rag/cli_access.py).
 
 It opens the same store as the app (QDRANT_PATH), so in local mode run it while the app is stopped, or point both at
 a Qdrant server (QDRANT_URL)."""
@@ -30,6 +31,7 @@ from rag import (
     build_service,
     supported_suffixes,
 )
+from rag.cli_access import add_parsers as add_access_parsers
 
 console = Console(stderr=True)
 _SOURCES = {"ru": ("Источники", "стр."), "en": ("Sources", "p.")}   # the terminal's labels
@@ -241,7 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("jsonl", "json"), default="jsonl")
     p.add_argument("--rating", choices=("up", "down", "all"), default="all")
     p.set_defaults(func=cmd_feedback)
+    add_access_parsers(sub, _with_service)
     return parser
+
+
+def _with_service(command):
+    """A command that gets the service (without the LLM) and closes it after."""
+    def run(args) -> int:
+        service = _service(need_llm=False)
+        try:
+            return command(service, args)
+        finally:
+            service.close()
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -82,6 +82,26 @@ class LLMIncomplete(LLMError):
     code = "llm_incomplete"
 
 
+# --- access ---------------------------------------------------------------------------------------
+class AccessError(RagError, ValueError):
+    """A user or key operation that cannot be done (a bad name, a short password, an unknown role)."""
+    code = "access_error"
+
+
+class UserNotFound(AccessError):
+    code = "user_not_found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no user named {name!r}")
+
+
+class UserExists(AccessError):
+    code = "user_exists"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a user named {name!r} exists already")
+
+
 class InternalError(RagError):
     """Something the engine did not expect; the server log has the details."""
     code = "internal"
@@ -90,4 +110,4 @@ class InternalError(RagError):
 ERRORS_BY_CODE: dict[str, type[RagError]] = {
     cls.code: cls for cls in (SpaceError, SpaceNotFound, SpaceExists, InvalidSpaceName, EmbedderMismatch,
                               DocumentNotFound, UnreadableFile, StoreError, LLMError, LLMUnavailable, LLMIncomplete,
-                              InternalError)}
+                              AccessError, UserNotFound, UserExists, InternalError)}

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Iterable
 
 from config.settings import Settings
+from rag.access.facade import Access
 from rag.answer.chat_engine import SpaceChatEngine, to_source
 from rag.answer.history import clean_history
 from rag.answer.query_engine import SpaceQueryEngine
@@ -46,6 +47,7 @@ class RagService(Library):
                  local_llm: LocalLLMServer | None = None, telemetry: Telemetry | None = None) -> None:
         self.settings, self.store, self.embedder, self.search = settings, store, embedder, search
         self.originals = originals
+        self.access = Access(store)   # users, roles, API keys and the one permission check
         self.ingestor, self.llm, self.local_llm = ingestor, llm, local_llm
         self.telemetry = telemetry or (llm.telemetry if llm else Telemetry())   # Prometheus metrics: its .registry
         self.facts = SpaceFacts(store)

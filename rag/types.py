@@ -146,6 +146,36 @@ class Feedback(_Public):
                 "created": self.created}
 
 
+class UserInfo(_Public):
+    """A user as surfaces see them (never the password's hash)."""
+    name: str
+    admin: bool = False
+    roles: dict[str, str] = Field(default_factory=dict, description="space -> viewer | editor | owner")
+    created: float = 0.0
+
+
+class ApiKeyInfo(_Public):
+    """An API key as surfaces see it (never the key itself after it was made)."""
+    id: str
+    user: str
+    spaces: list[str] | None = Field(None, description="None: every space the user may read")
+    scopes: list[str]
+    expires: float | None = None
+    created: float
+    revoked: bool = False
+    label: str = ""
+
+
+class Principal(_Public):
+    """Who is asking: a signed-in user, or a user through one of their API keys (then limited by the key)."""
+    user: str
+    admin: bool = False
+    roles: dict[str, str] = Field(default_factory=dict)
+    key_id: str | None = None
+    key_spaces: list[str] | None = None
+    key_scopes: list[str] | None = None
+
+
 class ReindexResult(_Public):
     space: str
     documents: int

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from rag import (
     ERRORS_BY_CODE,
+    AccessError,
     DocumentNotFound,
     EmbedderMismatch,
     InternalError,
@@ -24,6 +25,8 @@ from rag import (
     SpaceNotFound,
     StoreError,
     UnreadableFile,
+    UserExists,
+    UserNotFound,
 )
 from webapp.openai_errors import is_openai, openai_error
 from webapp.security import AuthError
@@ -36,6 +39,7 @@ STATUS_BY_ERROR: dict[type[RagError], int] = {
     InvalidSpaceName: 422, SpaceError: 422, UnreadableFile: 422,
     LLMUnavailable: 503, StoreError: 503,
     LLMIncomplete: 502, LLMError: 502,
+    UserNotFound: 404, UserExists: 409, AccessError: 422,
     InternalError: 500, RagError: 500,
 }
 

@@ -1,0 +1,114 @@
+"""Users in the store's registry: a name, an argon2 hash of the password (argon2-cffi's defaults, RFC 9106's low-
+memory profile), whether they are the global admin, and a role per space. Passwords never leave this module
+except as hashes; a failed sign-in costs the same time whether the name exists or not."""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from qdrant_client import models
+
+from rag.access.roles import Role, role_named
+from rag.errors import AccessError, UserExists, UserNotFound
+from rag.store.qdrant_store import REGISTRY, Store, _match, _point_id
+
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("not a password: the work a missing user costs")
+MIN_PASSWORD = 8
+
+
+@dataclass
+class UserRecord:
+    name: str
+    password_hash: str
+    admin: bool = False
+    roles: dict[str, str] = field(default_factory=dict)     # space -> viewer | editor | owner
+    created: float = field(default_factory=time.time)
+
+    def role(self, space: str) -> Role | None:
+        return Role.owner if self.admin else (role_named(self.roles[space]) if space in self.roles else None)
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 64 or any(ord(ch) < 32 for ch in name):
+        raise AccessError("a user name must be 1-64 characters without control characters")
+    return name
+
+
+class Users:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _put(self, user: UserRecord) -> None:
+        self.store.client.upsert(REGISTRY, points=[models.PointStruct(
+            id=_point_id("user", user.name), vector={}, payload={"kind": "user", **asdict(user)})])
+
+    def get(self, name: str) -> UserRecord | None:
+        points = self.store.client.retrieve(REGISTRY, ids=[_point_id("user", (name or "").strip())],
+                                            with_payload=True)
+        if not points:
+            return None
+        return UserRecord(**{k: v for k, v in points[0].payload.items() if k != "kind"})
+
+    def list(self) -> list[UserRecord]:
+        records = self.store._scroll_registry(models.Filter(must=[_match("kind", "user")]))
+        return sorted((UserRecord(**{k: v for k, v in r.items() if k != "kind"}) for r in records),
+                      key=lambda u: u.name.lower())
+
+    def add(self, name: str, password: str, admin: bool = False) -> UserRecord:
+        name = _clean_name(name)
+        if len(password or "") < MIN_PASSWORD:
+            raise AccessError(f"a password must have at least {MIN_PASSWORD} characters")
+        with self.store._lock:
+            if self.get(name) is not None:
+                raise UserExists(name)
+            user = UserRecord(name=name, password_hash=_HASHER.hash(password), admin=admin)
+            self._put(user)
+        return user
+
+    def remove(self, name: str) -> None:
+        if self.get(name) is None:
+            raise UserNotFound(name)
+        self.store.client.delete(REGISTRY, points_selector=models.PointIdsList(points=[_point_id("user", name)]))
+
+    def set_password(self, name: str, password: str) -> None:
+        user = self._existing(name)
+        if len(password or "") < MIN_PASSWORD:
+            raise AccessError(f"a password must have at least {MIN_PASSWORD} characters")
+        user.password_hash = _HASHER.hash(password)
+        self._put(user)
+
+    def grant(self, name: str, space: str, role: str) -> UserRecord:
+        user = self._existing(name)
+        user.roles[space] = role_named(role).name
+        self._put(user)
+        return user
+
+    def revoke(self, name: str, space: str) -> UserRecord:
+        user = self._existing(name)
+        user.roles.pop(space, None)
+        self._put(user)
+        return user
+
+    def verify(self, name: str, password: str) -> UserRecord | None:
+        """The user when the password is theirs, else None (the same argon2 work either way)."""
+        user = self.get(name) if name else None
+        try:
+            _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if user is None:
+            return None
+        if _HASHER.check_needs_rehash(user.password_hash):   # parameters raised since: upgrade on sign-in
+            user.password_hash = _HASHER.hash(password)
+            self._put(user)
+        return user
+
+    def _existing(self, name: str) -> UserRecord:
+        user = self.get(name)
+        if user is None:
+            raise UserNotFound(name)
+        return user
