@@ -43,6 +43,15 @@ def create_app(settings: Settings, service: RagService | None = None) -> FastAPI
                                show_error=True, css=CSS, head=HEAD, i18n=I18N)
 
 
+def exposure_warning(settings: Settings) -> str:
+    """A warning for an app that anyone on the network can use with every right, or "" when it is not one."""
+    loopback = settings.host in ("127.0.0.1", "::1", "localhost") or settings.host.startswith("127.")
+    if settings.auth != "off" or loopback:
+        return ""
+    return (f"AUTH=off and the app listens on {settings.host}: anyone who reaches port {settings.port} can read, "
+            f"upload to and delete every space; set AUTH=local or proxy, or HOST=127.0.0.1")
+
+
 def main() -> int:
     try:
         settings = load_settings()
@@ -50,6 +59,8 @@ def main() -> int:
         print(err, file=sys.stderr)
         return 2
     configure_logging(settings)
+    if warning := exposure_warning(settings):
+        log.warning(warning)
     app = create_app(settings)
     print(f"Quadrate Chat on http://{settings.host}:{settings.port}/", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),

@@ -47,9 +47,9 @@ class RagService(Library):
                  local_llm: LocalLLMServer | None = None, telemetry: Telemetry | None = None) -> None:
         self.settings, self.store, self.embedder, self.search = settings, store, embedder, search
         self.originals = originals
-        self.access = Access(store)   # users, roles, API keys and the one permission check
         self.ingestor, self.llm, self.local_llm = ingestor, llm, local_llm
         self.telemetry = telemetry or (llm.telemetry if llm else Telemetry())   # Prometheus metrics: its .registry
+        self.access = Access(store, self.telemetry)   # users, roles, API keys and the one permission check
         self.facts = SpaceFacts(store)
         self.started = time.time()
         window = llm.context_window if llm else settings.llm_context_window

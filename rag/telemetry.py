@@ -53,6 +53,9 @@ class Telemetry:
                                  "result (supported, unsupported)", ["result"], registry=r)
         self.feedback_given = Counter(f"{p}_feedback", "Readers' ratings of answers (up, down)", ["rating"],
                                       registry=r)
+        self.audit = Counter(f"{p}_audit_events", "Access events by action (sign_in, key_use, key_create, "
+                             "key_revoke, grant, revoke, user_add, user_remove) and result (ok, refused)",
+                             ["action", "result"], registry=r)
         self.http_requests = Counter(f"{p}_http_requests", "HTTP requests by route, method and status",
                                      ["route", "method", "status"], registry=r)
 
@@ -82,6 +85,9 @@ class Telemetry:
         self.files.labels(result.status, result.reason_code or ("ok" if result.status == "ok" else "other")).inc()
         if result.status == "ok":
             self.chunks.inc(result.chunks)
+
+    def audited(self, action: str, ok: bool) -> None:
+        self.audit.labels(action, "ok" if ok else "refused").inc()
 
     def feedback(self, rating: int) -> None:
         self.feedback_given.labels("up" if rating > 0 else "down").inc()

@@ -9,6 +9,7 @@ from rag.access.roles import NEEDS, SCOPE_OF, allows
 from rag.access.users import UserRecord, Users
 from rag.errors import SpaceNotFound, UserNotFound
 from rag.store.qdrant_store import Store
+from rag.telemetry import Telemetry
 from rag.types import ApiKeyInfo, Principal, UserInfo
 
 log = logging.getLogger(__name__)
@@ -24,20 +25,26 @@ def _key(k: KeyRecord) -> ApiKeyInfo:
 
 
 class Access:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, telemetry: Telemetry | None = None) -> None:
         self.store, self.users, self.keys = store, Users(store), Keys(store)
+        self.telemetry = telemetry or Telemetry()
+
+    def _audit(self, action: str, ok: bool, line: str, *args: object) -> None:
+        """One log line and one count per access event; never a password, key or token."""
+        log.info("audit: " + line, *args)
+        self.telemetry.audited(action, ok)
 
     # --- users ------------------------------------------------------------------------------------
     def add_user(self, name: str, password: str, admin: bool = False) -> UserInfo:
         user = _user(self.users.add(name, password, admin))
-        log.info("audit: user %s added%s", user.name, " (admin)" if admin else "")
+        self._audit("user_add", True, "user %s added%s", user.name, " (admin)" if admin else "")
         return user
 
     def remove_user(self, name: str) -> None:
         self.users.remove(name)
         for key in self.keys.list(name):      # a removed user's keys stop working with them
             self.keys.revoke(key.id)
-        log.info("audit: user %s removed", name)
+        self._audit("user_remove", True, "user %s removed", name)
 
     def list_users(self) -> list[UserInfo]:
         return [_user(u) for u in self.users.list()]
@@ -46,17 +53,17 @@ class Access:
         if self.store.get_space(space) is None:
             raise SpaceNotFound(space)
         user = _user(self.users.grant(name, space, role))
-        log.info("audit: user %s is %s of space %s", name, user.roles[space], space)
+        self._audit("grant", True, "user %s is %s of space %s", name, user.roles[space], space)
         return user
 
     def revoke(self, name: str, space: str) -> UserInfo:
         user = _user(self.users.revoke(name, space))
-        log.info("audit: user %s removed from space %s", name, space)
+        self._audit("revoke", True, "user %s removed from space %s", name, space)
         return user
 
     def sign_in(self, name: str, password: str) -> Principal | None:
         user = self.users.verify(name, password)
-        log.info("audit: sign-in %s %s", (name or "")[:64], "ok" if user else "failed")
+        self._audit("sign_in", user is not None, "sign-in %r %s", (name or "")[:64], "ok" if user else "failed")
         return Principal(user=user.name, admin=user.admin, roles=dict(user.roles)) if user else None
 
     def ensure_admin(self, name: str, password: str) -> None:
@@ -70,13 +77,13 @@ class Access:
         if self.users.get(user) is None:
             raise UserNotFound(user)
         record, key = self.keys.create(user, spaces, scopes, ttl_s, label)
-        log.info("audit: key %s made for %s (spaces %s, scopes %s)", record.id, user, spaces or "all",
-                 ",".join(record.scopes))
+        self._audit("key_create", True, "key %s made for %s (spaces %s, scopes %s)", record.id, user,
+                    spaces or "all", ",".join(record.scopes))
         return _key(record), key
 
     def revoke_key(self, key_id: str) -> bool:
         done = self.keys.revoke(key_id)
-        log.info("audit: key %s revoked: %s", key_id, "ok" if done else "no such key")
+        self._audit("key_revoke", done, "key %s revoked: %s", key_id, "ok" if done else "no such key")
         return done
 
     def list_keys(self, user: str | None = None) -> list[ApiKeyInfo]:
@@ -87,8 +94,9 @@ class Access:
         key = self.keys.verify(presented)
         user = self.users.get(key.user) if key else None
         if key is None or user is None:
-            log.info("audit: key refused")
+            self._audit("key_use", False, "key refused")
             return None
+        self._audit("key_use", True, "key %s used by %s", key.id, user.name)
         return Principal(user=user.name, admin=user.admin, roles=dict(user.roles), key_id=key.id,
                          key_spaces=key.spaces, key_scopes=list(key.scopes))
 

@@ -134,3 +134,24 @@ def test_the_cli_manages_users_and_keys(make_settings):
     assert cli("users", "grant", "мария", "A", "god").returncode != 0
     assert cli("users", "remove", "мария").returncode == 0
     assert cli("users", "remove", "мария").returncode == 2
+
+
+def test_access_events_are_logged_and_counted_without_secrets(service, caplog):
+    access = service.access
+    with caplog.at_level("INFO", logger="rag.access.facade"):
+        access.add_user("ivan", PASSWORD)
+        access.sign_in("ivan", PASSWORD)
+        access.sign_in("ivan", "not the password")
+        _, key = access.create_key("ivan")
+        access.key_principal(key)
+        access.key_principal(key + "x")
+    samples = {(s.name, s.labels.get("action"), s.labels.get("result")): s.value
+               for m in service.telemetry.registry.collect() for s in m.samples
+               if s.name == "quadrate_audit_events_total"}
+    assert samples[("quadrate_audit_events_total", "sign_in", "ok")] == 1
+    assert samples[("quadrate_audit_events_total", "sign_in", "refused")] == 1
+    assert samples[("quadrate_audit_events_total", "key_use", "ok")] == 1
+    assert samples[("quadrate_audit_events_total", "key_use", "refused")] == 1
+    assert caplog.text.count("audit:") == 6
+    secret = key.split("_", 2)[2]
+    assert PASSWORD not in caplog.text and secret not in caplog.text and "not the password" not in caplog.text
