@@ -200,7 +200,10 @@ def test_a_client_that_goes_away_stops_the_generation(api):
     client, stub = api
     stub.script(Reply(["слово "] * 40, gap_s=0.25))
     with client.stream("POST", "/v1/chat/completions", json=ask(stream=True)) as resp:
-        next(resp.iter_lines())
+        next(resp.iter_lines())         # the role chunk may come before the LLM's stream has started: wait for it
+        deadline = time.monotonic() + 10
+        while not stub.active and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert stub.active == 1
     deadline = time.monotonic() + 5
     while stub.active and time.monotonic() < deadline:
