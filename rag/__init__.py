@@ -59,7 +59,7 @@ from rag.types import (
                         Usage,
                         UserInfo,
 )
-from rag.viewer.types import Box, PageView, TextView
+from rag.viewer import Box, PageView, TextView, source_view
 
 __all__ = [
                         "ERRORS_BY_CODE",
@@ -112,5 +112,6 @@ __all__ = [
                         "default_top_k",
                         "detect_language",
                         "message_text",
+                        "source_view",
                         "supported_suffixes",
 ]

@@ -1,11 +1,11 @@
 """The facade's document side (RagService inherits it): spaces, documents, ingestion with typed progress, the
-originals as they came, the source viewer, and readers' feedback. Public types in, public types out."""
+originals as they came (`rag.source_view` shows a cited passage in one), and readers' feedback. Public types in,
+public types out."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rag.embedding.dense import _SyncEmbedding
 from rag.errors import DocumentNotFound, EmbedderMismatch, SpaceExists, SpaceNotFound
@@ -16,9 +16,6 @@ from rag.store.qdrant_store import DocRecord, SpaceInfo, Store
 from rag.store.space_rename import rename_space
 from rag.telemetry import Telemetry
 from rag.types import Document, Feedback, IngestProgress, IngestResult, ReindexResult, Space
-
-if TYPE_CHECKING:
-    from rag.viewer import PageView, TextView
 
 log = logging.getLogger(__name__)
 
@@ -166,15 +163,6 @@ class Library:
             raise DocumentNotFound(f"the original of {name!r} is not kept (indexed before originals were kept: "
                                    f"upload it again)")
         return _document(record), data
-
-    def source_view(self, space: str, name: str, page: int | None, passage: str,
-                    lang: str = "en") -> PageView | TextView:
-        """A cited passage in its file: a PDF's page as an image with the passage's words boxed, or the passage in
-        its surrounding text with its heading, slide, rows or page."""
-        from rag.viewer import source_view  # pdfplumber's page renderer loads on first use
-
-        _, data = self.original(space, name)
-        return source_view(data, name, page, passage, lang)
 
     # --- feedback ---------------------------------------------------------------------------------
     def add_feedback(self, feedback: Feedback) -> Feedback:

@@ -8,13 +8,12 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
-
-from qdrant_client import models
+from dataclasses import dataclass, field
 
 from rag.access.roles import Scope
 from rag.errors import AccessError
-from rag.store.qdrant_store import REGISTRY, Store, _match, _point_id
+from rag.store.qdrant_store import Store
+from rag.store.records import get_record, list_records, put_record
 
 PREFIX = "qc_"
 SCOPES: tuple[Scope, ...] = ("read", "ingest", "admin")
@@ -48,8 +47,7 @@ class Keys:
         self.store = store
 
     def _put(self, key: KeyRecord) -> None:
-        self.store.client.upsert(REGISTRY, points=[models.PointStruct(
-            id=_point_id("apikey", key.id), vector={}, payload={"kind": "apikey", **asdict(key)})])
+        put_record(self.store, "apikey", (key.id,), key)
 
     def create(self, user: str, spaces: list[str] | None = None, scopes: list[str] | None = None,
                ttl_s: float | None = None, label: str = "") -> tuple[KeyRecord, str]:
@@ -67,8 +65,7 @@ class Keys:
         return record, f"{PREFIX}{key_id}_{secret}"
 
     def get(self, key_id: str) -> KeyRecord | None:
-        points = self.store.client.retrieve(REGISTRY, ids=[_point_id("apikey", key_id)], with_payload=True)
-        return KeyRecord(**{k: v for k, v in points[0].payload.items() if k != "kind"}) if points else None
+        return get_record(self.store, "apikey", (key_id,), KeyRecord)
 
     def verify(self, presented: str) -> KeyRecord | None:
         """The key's record when `presented` is a usable key, else None."""
@@ -90,7 +87,5 @@ class Keys:
         return True
 
     def list(self, user: str | None = None) -> list[KeyRecord]:
-        conditions = [_match("kind", "apikey")] + ([_match("user", user)] if user else [])
-        records = self.store._scroll_registry(models.Filter(must=conditions))
-        return sorted((KeyRecord(**{k: v for k, v in r.items() if k != "kind"}) for r in records),
-                      key=lambda k: k.created)
+        found = list_records(self.store, "apikey", KeyRecord, **({"user": user} if user else {}))
+        return sorted(found, key=lambda k: k.created)

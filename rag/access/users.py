@@ -4,15 +4,15 @@ except as hashes; a failed sign-in costs the same time whether the name exists o
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from qdrant_client import models
 
 from rag.access.roles import Role, role_named
 from rag.errors import AccessError, UserExists, UserNotFound
-from rag.store.qdrant_store import REGISTRY, Store, _match, _point_id
+from rag.store.qdrant_store import Store
+from rag.store.records import delete_record, get_record, list_records, put_record
 
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a password: the work a missing user costs")
@@ -43,20 +43,13 @@ class Users:
         self.store = store
 
     def _put(self, user: UserRecord) -> None:
-        self.store.client.upsert(REGISTRY, points=[models.PointStruct(
-            id=_point_id("user", user.name), vector={}, payload={"kind": "user", **asdict(user)})])
+        put_record(self.store, "user", (user.name,), user)
 
     def get(self, name: str) -> UserRecord | None:
-        points = self.store.client.retrieve(REGISTRY, ids=[_point_id("user", (name or "").strip())],
-                                            with_payload=True)
-        if not points:
-            return None
-        return UserRecord(**{k: v for k, v in points[0].payload.items() if k != "kind"})
+        return get_record(self.store, "user", ((name or "").strip(),), UserRecord)
 
     def list(self) -> list[UserRecord]:
-        records = self.store._scroll_registry(models.Filter(must=[_match("kind", "user")]))
-        return sorted((UserRecord(**{k: v for k, v in r.items() if k != "kind"}) for r in records),
-                      key=lambda u: u.name.lower())
+        return sorted(list_records(self.store, "user", UserRecord), key=lambda u: u.name.lower())
 
     def add(self, name: str, password: str, admin: bool = False) -> UserRecord:
         name = _clean_name(name)
@@ -72,7 +65,7 @@ class Users:
     def remove(self, name: str) -> None:
         if self.get(name) is None:
             raise UserNotFound(name)
-        self.store.client.delete(REGISTRY, points_selector=models.PointIdsList(points=[_point_id("user", name)]))
+        delete_record(self.store, "user", (name,))
 
     def set_password(self, name: str, password: str) -> None:
         user = self._existing(name)

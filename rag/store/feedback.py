@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-from qdrant_client import models
-
-from rag.store.qdrant_store import REGISTRY, Store, _match, _point_id
+from rag.store.qdrant_store import Store
+from rag.store.records import delete_records, list_records, put_record
 
 
 @dataclass
@@ -25,19 +24,15 @@ class FeedbackRecord:
 
 
 def put_feedback(store: Store, record: FeedbackRecord) -> None:
-    store.client.upsert(REGISTRY, points=[models.PointStruct(
-        id=_point_id("feedback", record.space, record.id), vector={}, payload={"kind": "feedback", **asdict(record)})])
+    put_record(store, "feedback", (record.space, record.id), record)
 
 
 def list_feedback(store: Store, space: str) -> list[FeedbackRecord]:
-    records = store._scroll_registry(models.Filter(must=[_match("kind", "feedback"), _match("space", space)]))
-    items = [FeedbackRecord(**{k: v for k, v in r.items() if k != "kind"}) for r in records]
-    return sorted(items, key=lambda f: f.created)
+    return sorted(list_records(store, "feedback", FeedbackRecord, space=space), key=lambda f: f.created)
 
 
 def delete_space_feedback(store: Store, space: str) -> None:
-    store.client.delete(REGISTRY, points_selector=models.FilterSelector(filter=models.Filter(
-        must=[_match("kind", "feedback"), _match("space", space)])))
+    delete_records(store, "feedback", space=space)
 
 
 def rename_space_feedback(store: Store, old: str, new: str) -> None:

@@ -11,7 +11,7 @@ import gradio as gr
 
 from rag import RagService, message_text
 from webapp.ui import threads
-from webapp.ui.chat_actions import comment, open_source, rate
+from webapp.ui.chat_actions import answer_sources, comment, open_source, rate
 from webapp.ui.chat_stream import begin, buttons, finish, respond, stopped
 from webapp.ui.i18n import t
 from webapp.ui.sources_view import panel_html
@@ -113,9 +113,8 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
     send_remark.click(on_comment, [remark, rating], [notice, remark, comment_row], api_visibility="private")
 
     def show_sources(space: str | None, saved, evt: gr.SelectData):
-        _, stored_sources = threads.thread_of(saved, space)
         index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
-        return _stored_panel(stored_sources[index] if 0 <= index < len(stored_sources) else None, index)
+        return _stored_panel(answer_sources(saved, space, None, index), index)
 
     chatbot.select(show_sources, [selector, state], [sources], api_visibility="private")
 

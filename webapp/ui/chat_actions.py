@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 
 import gradio as gr
 
-from rag import DocumentNotFound, Feedback, FeedbackSource, RagError, RagService, message_text
+from rag import Feedback, FeedbackSource, RagError, RagService, message_text, source_view
 from webapp.ui import threads
 from webapp.ui.i18n import say, ui_language
 from webapp.ui.viewer import missing_html, placeholder_html, view_html
@@ -21,7 +21,7 @@ DOWNLOADS = Path(tempfile.gettempdir()) / "qc-originals"
 KEEP_DOWNLOADS_S = 600
 
 
-def _answer_sources(saved, space: str | None, stored, message: int) -> dict | None:
+def answer_sources(saved, space: str | None, stored, message: int) -> dict | None:
     """The stored sources of chat message `message`: from the browser state, or the answer streaming now."""
     if isinstance(stored, dict) and stored.get("message") == message:
         return stored
@@ -49,7 +49,7 @@ def open_source(service: RagService, ref: str, space: str | None, saved, stored,
     """(viewer HTML, download button) for reference "<message>-<n>" of the current space's chat."""
     lang = ui_language(request)
     match = _REF.match(ref or "")
-    entry = _answer_sources(saved, space, stored, int(match.group(1))) if match and space else None
+    entry = answer_sources(saved, space, stored, int(match.group(1))) if match and space else None
     item = next((s for s in (entry or {}).get("items", []) if int(s.get("n", 0)) == int(match.group(2))),
                 None) if match else None
     if item is None or not space:
@@ -59,8 +59,8 @@ def open_source(service: RagService, ref: str, space: str | None, saved, stored,
     page = int(item["page"]) if item.get("page") else None
     try:
         _, data = service.original(space, file)
-        view = service.source_view(space, file, page, passage, lang)
-    except (DocumentNotFound, RagError) as err:
+        view = source_view(data, file, page, passage, lang)
+    except RagError as err:   # no such document, no original kept, or a file the viewer cannot read
         return missing_html(n, file, passage, str(err), lang), gr.update(visible=False, value=None)
     return view_html(n, view, passage, lang), gr.update(value=_download_file(file, data), visible=True)
 
@@ -80,7 +80,7 @@ def rate(service: RagService, space: str | None, saved, stored, history: list[di
         return "", gr.update(visible=False), None
     question = next((message_text(m.get("content")) for m in reversed(history[:index]) if m.get("role") == "user"),
                     "")
-    entry = _answer_sources(saved, space, stored, index) or {}
+    entry = answer_sources(saved, space, stored, index) or {}
     sources = [FeedbackSource(n=int(s["n"]), file=str(s.get("file", "")), page=s.get("page") or None,
                               cited=bool(s.get("cited"))) for s in entry.get("items", [])]
     try:

@@ -60,7 +60,3 @@ def pick_space(names: list[str], requested: str | None, saved) -> str | None:
         if candidate and candidate in names:
             return candidate
     return names[0] if names else None
-
-
-def last_sources(sources: list) -> list | None:
-    return next((s for s in reversed(sources) if s is not None), None)
