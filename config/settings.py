@@ -5,6 +5,7 @@ A bad value fails at start with a message that names the environment variable.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
@@ -48,6 +49,18 @@ class Settings(BaseSettings):
                                                                   "proxy: a trusted proxy's user header")
     admin_user: str = Field("", max_length=64, description="the first admin, created at start if missing")
     admin_password: SecretStr = Field(SecretStr(""), description="ADMIN_USER's password (at least 8 characters)")
+    session_secret: SecretStr = Field(SecretStr(""), description="signs session cookies and share links; empty = "
+                                                                "a random one made once and kept in the store")
+    session_hours: float = Field(168.0, gt=0, le=24 * 366, description="how long a sign-in lasts")
+    trusted_proxies: str = Field("", description="AUTH=proxy: comma-separated IPs or CIDRs whose user header "
+                                                 "is trusted (and X-Forwarded-Proto, for Secure cookies)")
+    proxy_user_header: str = Field("X-Forwarded-User", pattern=r"^[A-Za-z0-9-]+$",
+                                   description="AUTH=proxy: the header naming the signed-in user")
+    allowed_hosts: str = Field("", description="comma-separated Host names the app answers (port ignored; "
+                                               "'*' any); empty = loopback names when HOST is loopback, else any")
+    share_questions_per_min: int = Field(10, ge=1, le=10_000, description="questions a minute one shared link "
+                                                                           "may ask")
+    gradio_share: bool = Field(False, description="also open gradio's public share tunnel (needs internet)")
     metrics_llm_upstream: bool = Field(False, description="re-export each LLM endpoint's own /metrics (vLLM's "
                                                           "vllm:*) on our /metrics, labelled by endpoint")
 
@@ -132,6 +145,16 @@ class Settings(BaseSettings):
     def _single_url(cls, value: str, info) -> str:
         return _check_url(value.strip(), info.field_name.upper()) if value.strip() else ""
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES: {part!r} is not an IP address or CIDR") from None
+        return value
+
     @field_validator("ocr_enabled", mode="before")
     @classmethod
     def _ocr_auto(cls, value):
@@ -143,6 +166,8 @@ class Settings(BaseSettings):
             raise ValueError("CHUNK_OVERLAP must be smaller than CHUNK_SIZE")
         if not self.qdrant_path:
             self.qdrant_path = f"{self.data_dir.rstrip('/')}/qdrant"
+        if self.auth == "proxy" and not self.trusted_proxy_networks:
+            raise ValueError("AUTH=proxy needs TRUSTED_PROXIES: the proxies whose user header is trusted")
         if self.admin_user and len(self.admin_password.get_secret_value()) < 8:
             raise ValueError("ADMIN_PASSWORD must have at least 8 characters when ADMIN_USER is set")
         if not self.originals_url:  # beside the embedded store's folder: DATA_DIR/originals by default
@@ -153,6 +178,19 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Where packaged model files are assembled (the embedded LLM's GGUF)."""
         return Path(self.data_dir) / "models"
+
+    @property
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @property
+    def allowed_host_names(self) -> list[str]:
+        """Host names (lower case, no port) the app answers; ["*"] for any."""
+        names = [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+        if names:
+            return names
+        loopback = self.host in ("127.0.0.1", "::1", "localhost") or self.host.startswith("127.")
+        return ["localhost", "127.0.0.1", "::1"] if loopback else ["*"]
 
     @property
     def llm_base_urls(self) -> list[str]:

@@ -102,6 +102,24 @@ class UserExists(AccessError):
         super().__init__(f"a user named {name!r} exists already")
 
 
+class Forbidden(AccessError):
+    """The caller may see the space but not do this there (their role, their key's scopes, or a shared link)."""
+    code = "forbidden"
+
+
+class ShareNotFound(AccessError):
+    """No usable share link: a wrong token, or one that expired or was revoked."""
+    code = "share_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("this link does not exist, has expired or was revoked")
+
+
+class RateLimited(RagError):
+    """Too many requests for this caller in the current minute (shared links); retry later."""
+    code = "rate_limited"
+
+
 class InternalError(RagError):
     """Something the engine did not expect; the server log has the details."""
     code = "internal"
@@ -110,4 +128,5 @@ class InternalError(RagError):
 ERRORS_BY_CODE: dict[str, type[RagError]] = {
     cls.code: cls for cls in (SpaceError, SpaceNotFound, SpaceExists, InvalidSpaceName, EmbedderMismatch,
                               DocumentNotFound, UnreadableFile, StoreError, LLMError, LLMUnavailable, LLMIncomplete,
-                              AccessError, UserNotFound, UserExists, InternalError)}
+                              AccessError, UserNotFound, UserExists, Forbidden, ShareNotFound, RateLimited,
+                              InternalError)}

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
+from rag.access.facade import Access
 from rag.embedding.dense import _SyncEmbedding
 from rag.errors import DocumentNotFound, EmbedderMismatch, SpaceExists, SpaceNotFound
 from rag.ingest.pipeline import Ingestor
@@ -30,6 +31,7 @@ def _document(d: DocRecord) -> Document:
 
 
 class Library:
+    access: Access
     store: Store
     embedder: _SyncEmbedding
     ingestor: Ingestor
@@ -54,6 +56,7 @@ class Library:
         if info.name != name:
             self.originals.rename_space(name, info.name)
             feedback_store.rename_space_feedback(self.store, name, info.name)
+            self.access.space_renamed(name, info.name)
             log.info("renamed space %s to %s", name, info.name)
         return _space(info)
 
@@ -64,6 +67,7 @@ class Library:
             raise SpaceNotFound(name)
         self.originals.delete_space(name)
         feedback_store.delete_space_feedback(self.store, name)
+        self.access.space_deleted(name)
         return True
 
     def space(self, name: str, create: bool = False) -> Space:

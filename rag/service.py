@@ -49,7 +49,8 @@ class RagService(Library):
         self.originals = originals
         self.ingestor, self.llm, self.local_llm = ingestor, llm, local_llm
         self.telemetry = telemetry or (llm.telemetry if llm else Telemetry())   # Prometheus metrics: its .registry
-        self.access = Access(store, self.telemetry)   # users, roles, API keys and the one permission check
+        # users, roles, API keys, sessions and share links, and the one permission check
+        self.access = Access(store, self.telemetry, settings.session_secret.get_secret_value())
         self.facts = SpaceFacts(store)
         self.started = time.time()
         window = llm.context_window if llm else settings.llm_context_window

@@ -167,13 +167,53 @@ class ApiKeyInfo(_Public):
 
 
 class Principal(_Public):
-    """Who is asking: a signed-in user, or a user through one of their API keys (then limited by the key)."""
+    """Who is asking: a signed-in user, a user through one of their API keys (then limited by the key), a visitor
+    of a shared link (chat with that one space), or, with AUTH=off, the one local user with every right."""
     user: str
     admin: bool = False
     roles: dict[str, str] = Field(default_factory=dict)
     key_id: str | None = None
     key_spaces: list[str] | None = None
     key_scopes: list[str] | None = None
+    share_id: str | None = None
+    share_space: str | None = None
+    local: bool = False
+
+    @property
+    def ref(self) -> str:
+        """A short, stable reference to this principal ("local", "user:<name>", "key:<id>", "share:<id>")."""
+        if self.local:
+            return "local"
+        if self.share_id:
+            return f"share:{self.share_id}"
+        return f"key:{self.key_id}" if self.key_id else f"user:{self.user}"
+
+
+class ShareInfo(_Public):
+    """A share link as its space's owners see it; `token` is the secret part of its URL."""
+    id: str
+    space: str
+    kind: Literal["space", "conversation"]
+    by: str
+    token: str
+    created: float
+    expires: float | None = None
+    revoked: bool = False
+    label: str = ""
+
+
+class SharedTurn(_Public):
+    question: str
+    answer: str
+    sources: list[Source] = Field(default_factory=list)
+
+
+class SharedConversation(_Public):
+    """A read-only snapshot of one conversation, as its link shows it."""
+    space: str
+    by: str
+    created: float
+    turns: list[SharedTurn]
 
 
 class ReindexResult(_Public):

@@ -1,6 +1,8 @@
 """HTTP API: /health, /ask, /spaces, /ingest, documents, the OpenAI-compatible /v1 routes and /metrics. Every
 route goes through the RagService facade and declares its request and response models, so /docs shows the real
-shapes. With API_KEY set, every route but /health and /metrics needs it (webapp/security.py).
+shapes. Every route but /health and /metrics needs a principal (the access gate, webapp/auth/gate.py, resolves it
+from a key, a session, a trusted proxy or a shared link) and checks its right to the space it touches
+(`service.access.ensure`): a space one may not read is a 404, an action one may not do there a 403.
 
 Errors map to status codes by their type in one table (webapp/errors.py), never by message text. Requests over
 the length limits in the settings get 413 with a message naming the limit."""
@@ -8,17 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
-import mimetypes
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from rag import Answer, AnswerDone, AnswerEvent, Document, Feedback, RagError, RagService, Space
+from rag import Answer, AnswerDone, AnswerEvent, Document, Feedback, Forbidden, RagError, RagService, Space
+from webapp.api_access import build_access_router
 from webapp.api_schema import (
     AskRequest,
     Deleted,
@@ -29,16 +30,18 @@ from webapp.api_schema import (
     SpaceRequest,
     SpaceSummary,
 )
+from webapp.auth.gate import AccessGate
+from webapp.auth.guard import Caller, Guard
+from webapp.auth.pages import build_auth_router, original_response
 from webapp.errors import install_error_handlers, status_of_code
 from webapp.limits import check_ask_limits, install_request_guards
 from webapp.metrics import install_metrics
 from webapp.openai_api import build_openai_router
-from webapp.security import api_key_guard
 from webapp.sse import STREAM_HEADERS, sse
 
 log = logging.getLogger(__name__)
 _ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorDetail}
-                                           for status in (401, 404, 409, 413, 422, 502, 503)}
+                                           for status in (401, 403, 404, 409, 413, 422, 429, 502, 503)}
 
 
 def _payload(event: AnswerEvent) -> dict:
@@ -71,15 +74,16 @@ def _sse_event(payload: dict) -> bytes:
     return sse(json.dumps(payload, ensure_ascii=False), event=payload["type"])
 
 
-def build_router(service: RagService) -> APIRouter:
-    router = APIRouter(dependencies=[Depends(api_key_guard(service.settings))], responses=_ERRORS)
-    settings = service.settings
+def build_router(service: RagService, guard: Guard) -> APIRouter:
+    router = APIRouter(responses=_ERRORS)
+    settings, access = service.settings, service.access
 
     @router.post("/ask", response_model=Answer, responses={
         200: {"content": {"application/x-ndjson": {}, "text/event-stream": {}},
               "description": "the answer; with stream=true, its events as NDJSON lines, or as Server-Sent Events "
                              "(event: sources|token|error|done) with 'Accept: text/event-stream'"}})
-    async def ask(req: AskRequest, request: Request):
+    async def ask(req: AskRequest, request: Request, who: Caller):
+        guard.ask(who, req.space_id)
         history = [{"role": m.role, "content": m.text()} for m in req.history if m.role != "system"]
         problem = check_ask_limits(settings, req.q, [m["content"] for m in history])
         if problem:
@@ -108,56 +112,67 @@ def build_router(service: RagService) -> APIRouter:
         return JSONResponse(answer.model_dump(mode="json"), status_code=status_of_code(answer.error_code))
 
     @router.get("/spaces", response_model=list[SpaceSummary])
-    def spaces() -> list[SpaceSummary]:
+    def spaces(who: Caller) -> list[SpaceSummary]:
+        """The spaces the caller may read."""
         return [SpaceSummary(**s.model_dump(), documents=len(service.documents(s.name)))
-                for s in service.list_spaces()]
+                for s in service.list_spaces() if access.allowed(who, s.name, "read")]
 
     @router.post("/spaces", status_code=201, response_model=Space)
-    def create_space(req: SpaceRequest) -> Space:
-        return service.create_space(req.name)
+    def create_space(req: SpaceRequest, who: Caller) -> Space:
+        """Create a space; its creator owns it."""
+        if not access.may_create_spaces(who):
+            raise Forbidden("you may not create spaces")
+        space = service.create_space(req.name)
+        access.space_created(who, space.name)
+        return space
 
     @router.patch("/spaces/{name}", response_model=Space)
-    def rename_space(name: str, req: SpaceRequest) -> Space:
-        """Rename a space (its documents, originals and feedback follow)."""
+    def rename_space(name: str, req: SpaceRequest, who: Caller) -> Space:
+        """Rename a space (its documents, originals, feedback, members and links follow)."""
+        access.ensure(who, name, "rename_space")
         return service.rename_space(name, req.name)
 
     @router.delete("/spaces/{name}", response_model=Deleted)
-    def delete_space(name: str) -> Deleted:
+    def delete_space(name: str, who: Caller) -> Deleted:
+        access.ensure(who, name, "delete_space")
         service.delete_space(name)
+        access.record(who, "delete_space", name, True)
         return Deleted(deleted=name)
 
     @router.get("/spaces/{name}/documents", response_model=list[Document])
-    def documents(name: str) -> list[Document]:
+    def documents(name: str, who: Caller) -> list[Document]:
+        access.ensure(who, name, "documents")
         return service.documents(name)
 
     @router.delete("/spaces/{name}/documents/{file_name}", response_model=Deleted)
-    def delete_document(name: str, file_name: str) -> Deleted:
+    def delete_document(name: str, file_name: str, who: Caller) -> Deleted:
+        access.ensure(who, name, "delete_document")
         service.delete_document(name, file_name)
+        access.record(who, "delete_document", name, True, file_name)
         return Deleted(deleted=file_name)
 
     @router.get("/spaces/{name}/documents/{file_name:path}/original", response_class=Response,
                 responses={200: {"content": {"application/octet-stream": {}},
                                  "description": "the file as it was uploaded"}})
-    def original(name: str, file_name: str) -> Response:
+    def original(name: str, file_name: str, who: Caller) -> Response:
         """Download a document as it was uploaded."""
-        doc, data = service.original(name, file_name)
-        media = mimetypes.guess_type(doc.name)[0] or "application/octet-stream"
-        download = quote(doc.name.rsplit("/", 1)[-1])
-        return Response(data, media_type=media, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{download}",
-            "X-Content-Type-Options": "nosniff"})
+        access.ensure(who, name, "documents")
+        return original_response(*service.original(name, file_name))
 
     @router.post("/spaces/{name}/feedback", status_code=201, response_model=Feedback)
-    def add_feedback(name: str, req: FeedbackRequest) -> Feedback:
+    def add_feedback(name: str, req: FeedbackRequest, who: Caller) -> Feedback:
         """Rate an answer (thumbs up or down, with an optional comment)."""
+        access.ensure(who, name, "read")
         return service.add_feedback(Feedback(space=name, **req.model_dump()))
 
     @router.get("/spaces/{name}/feedback", response_model=list[Feedback])
-    def feedback(name: str) -> list[Feedback]:
+    def feedback(name: str, who: Caller) -> list[Feedback]:
+        access.ensure(who, name, "review_feedback")
         return service.feedback(name)
 
     @router.post("/ingest", response_model=IngestResponse)
-    def ingest(space_id: str = Form(...), files: list[UploadFile] = File(...)) -> IngestResponse:
+    def ingest(who: Caller, space_id: str = Form(...), files: list[UploadFile] = File(...)) -> IngestResponse:
+        access.ensure(who, space_id, "ingest")
         with tempfile.TemporaryDirectory(prefix="qc-upload-") as tmp:
             pairs = []
             for i, upload in enumerate(files):
@@ -167,6 +182,8 @@ def build_router(service: RagService) -> APIRouter:
                         out.write(block)
                 pairs.append((upload.filename or f"file-{i}", path))
             results = service.ingest_files(space_id, pairs)
+        for r in results:
+            access.record(who, "upload", space_id, r.status != "failed", r.file)
         return IngestResponse(space_id=space_id, results=results)
 
     return router
@@ -184,15 +201,20 @@ def build_health_router(service: RagService) -> APIRouter:
     return router
 
 
-def install_api(app: FastAPI, service: RagService) -> None:
-    """The REST and OpenAI routes with their guards (API key, body size, safe 422s), the error-to-status table
-    and /metrics."""
+def install_api(app: FastAPI, service: RagService, guard: Guard | None = None) -> Guard:
+    """The REST and OpenAI routes with their guards (the access gate in front of every route of `app`, body
+    size, safe 422s), the sign-in and share pages, the error-to-status table and /metrics."""
+    guard = guard or Guard(service)
     install_request_guards(app, service.settings)
     install_error_handlers(app)
     install_metrics(app, service)
+    app.add_middleware(AccessGate, identity=guard.identity)
     app.include_router(build_health_router(service))
-    app.include_router(build_router(service))
-    app.include_router(build_openai_router(service, api_key_guard(service.settings)))
+    app.include_router(build_auth_router(service, guard.identity))
+    app.include_router(build_router(service, guard))
+    app.include_router(build_access_router(service, guard))
+    app.include_router(build_openai_router(service, guard))
+    return guard
 
 
 def create_api(service: RagService) -> FastAPI:

@@ -14,12 +14,15 @@ from rag import (
     AccessError,
     DocumentNotFound,
     EmbedderMismatch,
+    Forbidden,
     InternalError,
     InvalidSpaceName,
     LLMError,
     LLMIncomplete,
     LLMUnavailable,
     RagError,
+    RateLimited,
+    ShareNotFound,
     SpaceError,
     SpaceExists,
     SpaceNotFound,
@@ -28,8 +31,8 @@ from rag import (
     UserExists,
     UserNotFound,
 )
+from webapp.auth.identity import AuthError
 from webapp.openai_errors import is_openai, openai_error
-from webapp.security import AuthError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,8 @@ STATUS_BY_ERROR: dict[type[RagError], int] = {
     InvalidSpaceName: 422, SpaceError: 422, UnreadableFile: 422,
     LLMUnavailable: 503, StoreError: 503,
     LLMIncomplete: 502, LLMError: 502,
-    UserNotFound: 404, UserExists: 409, AccessError: 422,
+    UserNotFound: 404, UserExists: 409, Forbidden: 403, ShareNotFound: 404, AccessError: 422,
+    RateLimited: 429,
     InternalError: 500, RagError: 500,
 }
 

@@ -12,10 +12,11 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from rag import AnswerDone, AnswerEvent, AnswerFailed, Generation, RagService, Token
+from webapp.auth.guard import Caller, Guard
 from webapp.errors import status_of_code
 from webapp.limits import check_ask_limits
 from webapp.openai_errors import openai_error, openai_error_body
@@ -34,8 +35,8 @@ from webapp.openai_schema import (
 from webapp.sse import STREAM_HEADERS, sse
 
 log = logging.getLogger(__name__)
-_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (400, 401, 404, 413, 502,
-                                                                                               503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorResponse} for status in (400, 401, 403, 404, 413,
+                                                                                               429, 502, 503)}
 
 
 class BadMessages(ValueError):
@@ -133,23 +134,27 @@ async def _stream(events: AsyncIterator[AnswerEvent], head: list[AnswerEvent], w
         await events.aclose()  # type: ignore[attr-defined]
 
 
-def build_openai_router(service: RagService, guard) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"], dependencies=[Depends(guard)])
-    settings = service.settings
+def build_openai_router(service: RagService, guard: Guard) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
+    settings, access = service.settings, service.access
 
     @router.get("/models", response_model=ModelList, responses=_ERRORS)
-    def models() -> ModelList:
-        return ModelList(data=[ModelCard(id=s.name, created=int(s.created)) for s in service.list_spaces()])
+    def models(who: Caller) -> ModelList:
+        """The spaces the caller (their key) may read, as models."""
+        return ModelList(data=[ModelCard(id=s.name, created=int(s.created)) for s in service.list_spaces()
+                               if access.allowed(who, s.name, "read")])
 
     @router.get("/models/{model}", response_model=ModelCard, responses=_ERRORS)
-    def model(model: str) -> ModelCard:
+    def model(model: str, who: Caller) -> ModelCard:
+        access.ensure(who, model, "read")
         space = service.space(model)
         return ModelCard(id=space.name, created=int(space.created))
 
     @router.post("/chat/completions", response_model=ChatCompletion, responses={
         **_ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "with stream=true: chunks, then "
                                                                               "[DONE]"}})
-    async def chat_completions(req: ChatCompletionRequest):
+    async def chat_completions(req: ChatCompletionRequest, who: Caller):
+        guard.ask(who, req.model)
         try:
             question, history = split_messages(req)
         except BadMessages as err:

@@ -1,7 +1,8 @@
 """The permission model: one table of which role each action needs, used by every surface.
 
-    viewer  chat with the space (ask, see its sources and the cited passages)
-    editor  + upload and delete documents, re-index
+    visitor of a shared link: chat with that one space (ask, see the cited passages), nothing else
+    viewer  chat with the space, list its documents and download them
+    editor  + upload and delete documents, re-index, read the readers' feedback
     owner   + rename and delete the space, share it, manage its members
     admin   (global) everything, and users
 """
@@ -10,7 +11,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Literal
 
-Action = Literal["read", "ingest", "delete_document", "reindex", "rename_space", "delete_space", "share",
+Action = Literal["read", "documents", "review_feedback", "ingest", "delete_document", "reindex", "rename_space",
+                 "delete_space", "share",
                  "manage_members"]
 Scope = Literal["read", "ingest", "admin"]
 
@@ -22,13 +24,17 @@ class Role(IntEnum):
 
 
 NEEDS: dict[str, Role] = {
-    "read": Role.viewer,
+    "read": Role.viewer, "documents": Role.viewer,
+    "review_feedback": Role.editor,
     "ingest": Role.editor, "delete_document": Role.editor, "reindex": Role.editor,
     "rename_space": Role.owner, "delete_space": Role.owner, "share": Role.owner, "manage_members": Role.owner,
 }
-SCOPE_OF: dict[str, Scope] = {"read": "read", "ingest": "ingest", "delete_document": "ingest", "reindex": "ingest",
+SCOPE_OF: dict[str, Scope] = {"read": "read", "documents": "read", "review_feedback": "read",
+                              "ingest": "ingest", "delete_document": "ingest", "reindex": "ingest",
                               "rename_space": "admin", "delete_space": "admin", "share": "admin",
                               "manage_members": "admin"}
+
+SHARE_ACTIONS = frozenset({"read"})     # what a shared link's visitor may do, in its one space
 
 
 def role_named(name: str) -> Role:

@@ -17,6 +17,7 @@ from rag.store.records import delete_record, get_record, list_records, put_recor
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a password: the work a missing user costs")
 MIN_PASSWORD = 8
+EXTERNAL = "!external"     # the password hash of a user a trusted proxy signs in: matches no password
 
 
 @dataclass
@@ -61,6 +62,26 @@ class Users:
             user = UserRecord(name=name, password_hash=_HASHER.hash(password), admin=admin)
             self._put(user)
         return user
+
+    def add_external(self, name: str) -> UserRecord:
+        """A user an authenticating proxy vouches for: no password here (none can sign in with one), no roles
+        until an owner or admin grants them."""
+        name = _clean_name(name)
+        with self.store._lock:
+            user = self.get(name)
+            if user is None:
+                user = UserRecord(name=name, password_hash=EXTERNAL)
+                self._put(user)
+        return user
+
+    def move_space(self, space: str, new_space: str | None) -> None:
+        """Roles on `space` follow it to `new_space` (or go, with None: the space was deleted)."""
+        for user in self.list():
+            if space in user.roles:
+                role = user.roles.pop(space)
+                if new_space is not None:
+                    user.roles[new_space] = role
+                self._put(user)
 
     def remove(self, name: str) -> None:
         if self.get(name) is None:

@@ -17,8 +17,11 @@ def _load(cls: type[R], payload: dict) -> R:
 
 
 def put_record(store: Store, kind: str, key: tuple[str, ...], record: Any) -> None:
+    fields = asdict(record)
+    if "kind" in fields:
+        raise TypeError(f"{type(record).__name__} may not have a field named 'kind': the registry uses it")
     store.client.upsert(REGISTRY, points=[models.PointStruct(
-        id=_point_id(kind, *key), vector={}, payload={"kind": kind, **asdict(record)})])
+        id=_point_id(kind, *key), vector={}, payload={"kind": kind, **fields})])
 
 
 def get_record(store: Store, kind: str, key: tuple[str, ...], cls: type[R]) -> R | None:

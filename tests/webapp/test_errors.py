@@ -12,7 +12,7 @@ def test_every_public_error_has_a_status():
     errors = [e for e in public if isinstance(e, type) and issubclass(e, rag.RagError)]
     assert len(errors) >= 12
     for error in errors:
-        assert status_of(error) in (404, 409, 422, 500, 502, 503), error
+        assert status_of(error) in (403, 404, 409, 422, 429, 500, 502, 503), error
 
 
 @pytest.mark.parametrize("error,status", [

@@ -1,16 +1,23 @@
-"""The Gradio Blocks UI: spaces, chat (with the sources and the source viewer), documents and status panels, one
-module each; labels in Russian and English by the browser's locale (webapp/ui/i18n.py)."""
+"""The Gradio Blocks UI: the account bar, spaces, chat (with the sources and the source viewer), documents,
+sharing and keys, and status panels, one module each; labels in Russian and English by the browser's locale
+(webapp/ui/i18n.py). Every handler checks the caller's right first (webapp/ui/rights.py); the controls a role does
+not allow are hidden for the current space."""
 from __future__ import annotations
+
+from html import escape
 
 import gradio as gr
 
 from rag import RagService, supported_suffixes
+from webapp.auth.guard import Guard
 from webapp.ui import threads
+from webapp.ui.access_panel import build_access_panel
 from webapp.ui.chat import build_chat, restore
 from webapp.ui.documents import DOC_COLUMNS, RESULT_COLUMNS, build_documents, document_rows
 from webapp.ui.i18n import I18N, say, t, table, ui_language
 from webapp.ui.page_script import CSS, HEAD
-from webapp.ui.spaces import build_spaces, space_names
+from webapp.ui.rights import Controls, caller, rights, visible_spaces
+from webapp.ui.spaces import build_spaces
 from webapp.ui.status import build_status
 from webapp.ui.viewer import placeholder_html
 
@@ -20,41 +27,75 @@ TITLE = "Quadrate Chat"
 DEFAULT_SPACE = "demo"
 
 
-def build_ui(service: RagService) -> gr.Blocks:
+def account_html(lang: str, who, space: str | None) -> str:
+    """The bar above the page: who is signed in and a sign-out button, or a shared demo's banner."""
+    button = '<form method="post" action="logout" class="qc-inline"><button id="sign-out" class="qc-link">{}</button>' \
+             "</form>"
+    if who.share_id:
+        text = say(lang, "visitor_banner", space=escape(space or ""))
+        return f'<div id="account-bar">{_md_bold(text)} {button.format(say(lang, "leave_demo"))}</div>'
+    if who.local or who.key_id:
+        return ""
+    text = say(lang, "signed_in_as", user=escape(who.user))
+    return f'<div id="account-bar">{_md_bold(text)} {button.format(say(lang, "sign_out"))}</div>'
+
+
+def _md_bold(text: str) -> str:
+    parts = text.split("**")
+    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def build_ui(service: RagService, guard: Guard) -> gr.Blocks:
+    controls = Controls()
     with gr.Blocks(title=TITLE) as demo:
+        account = gr.HTML("", elem_id="account")
         gr.Markdown(f"# {TITLE}", elem_id="title")
         gr.Markdown(t("intro"), elem_id="intro")
-        selector = build_spaces(service)
+        selector = build_spaces(service, guard, controls)
         with gr.Tabs():
             with gr.Tab(t("tab_chat"), id="chat"):
-                chatbot, sources, state, only, viewer = build_chat(service, selector, service.top_k)
-            with gr.Tab(t("tab_documents"), id="documents"):
-                docs, chosen, supported, results = build_documents(service, selector)
+                chatbot, sources, state, only, viewer = build_chat(service, guard, selector, controls)
+            with gr.Tab(t("tab_documents"), id="documents") as docs_tab:
+                docs, chosen, supported, results = build_documents(service, guard, selector, controls)
+            with gr.Tab(t("tab_access"), id="access") as access_tab:
+                build_access_panel(service, guard, selector, controls)
             with gr.Tab(t("tab_status"), id="status") as status_tab:
-                report, report_outputs = build_status(service)
+                report, report_outputs = build_status(service, guard)
+        controls.add("documents_tab", docs_tab)
+        controls.add("share_chat", access_tab)
+        controls.add("status_tab", status_tab)
+
         status_tab.select(report, None, report_outputs, api_visibility="private")
 
-        def files_of(space: str | None):
-            return gr.update(choices=[r[0] for r in document_rows(service, space)], value=[])
+        def files_of(space: str | None, request: gr.Request):
+            return gr.update(choices=[r[0] for r in document_rows(service, guard, request, space)], value=[])
 
         docs.change(files_of, [selector], [only], api_visibility="private", show_progress="hidden")
 
+        def on_space(space: str | None, request: gr.Request):
+            who = caller(guard, request)
+            return account_html(ui_language(request), who, space), *controls.updates(rights(guard, who, space))
+
+        selector.change(on_space, [selector], [account, *controls.components], api_visibility="private",
+                        show_progress="hidden")
+
         def on_load(saved, request: gr.Request):
-            """Open the space named in the URL (?space=), else the last one used, else the first."""
-            lang = ui_language(request)
-            names = space_names(service)
-            if not names:
+            """Open the space named in the URL (?space=), else the last one used, else the first of the caller's."""
+            lang, who = ui_language(request), caller(guard, request)
+            names = visible_spaces(service, guard, who)
+            if not names and who.local:
                 service.create_space(DEFAULT_SPACE)
-                names = space_names(service)
+                names = visible_spaces(service, guard, who)
             requested = request.query_params.get("space") if request is not None else None
             space = threads.pick_space(names, requested, saved)
             history, panel = restore(space, saved)
-            rows = document_rows(service, space)
+            rows = document_rows(service, guard, request, space)
             return (gr.update(choices=names, value=space), history, panel, table(lang, DOC_COLUMNS, rows),
                     gr.update(choices=[r[0] for r in rows], value=[]), threads.remember_space(saved, space),
                     gr.update(choices=[r[0] for r in rows], value=[]), placeholder_html(lang),
-                    say(lang, "supported", types=" ".join(supported_suffixes())), table(lang, RESULT_COLUMNS, []))
+                    say(lang, "supported", types=" ".join(supported_suffixes())), table(lang, RESULT_COLUMNS, []),
+                    account_html(lang, who, space), *controls.updates(rights(guard, who, space)))
 
-        demo.load(on_load, [state], [selector, chatbot, sources, docs, chosen, state, only, viewer, supported, results],
-                  api_visibility="private")
+        demo.load(on_load, [state], [selector, chatbot, sources, docs, chosen, state, only, viewer, supported, results,
+                                     account, *controls.components], api_visibility="private")
     return demo

@@ -5,15 +5,15 @@ its sources: click an answer to see them again, click [n] or a source to see the
 Chat history lives in the browser (gr.BrowserState, one thread per space); the server keeps none."""
 from __future__ import annotations
 
-import functools
-
 import gradio as gr
 
 from rag import RagService, message_text
+from webapp.auth.guard import Guard
 from webapp.ui import threads
-from webapp.ui.chat_actions import answer_sources, comment, open_source, rate
+from webapp.ui.chat_actions import answer_sources, comment, open_source, rate, share_chat
 from webapp.ui.chat_stream import begin, buttons, finish, respond, stopped
 from webapp.ui.i18n import t
+from webapp.ui.rights import Controls
 from webapp.ui.sources_view import panel_html
 from webapp.ui.viewer import placeholder_html
 
@@ -43,7 +43,7 @@ def retry_last(history: list[dict], busy: bool) -> tuple:
     return message_text(history[last].get("content")), history[:last], *buttons(True), True
 
 
-def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
+def build_chat(service: RagService, guard: Guard, selector: gr.Dropdown, controls: Controls):
     state = gr.BrowserState(threads.normalise(None), storage_key="quadrate-chat-threads",
                             secret=service.settings.ui_state_secret.get_secret_value() or _DEFAULT_STATE_SECRET)
     with gr.Row(equal_height=False):
@@ -61,17 +61,18 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
                 remark = gr.Textbox(label=t("feedback_comment"), lines=2, max_length=4000, elem_id="feedback-text")
                 send_remark = gr.Button(t("send_comment"), size="sm", elem_id="feedback-send")
             notice = gr.Markdown(elem_id="chat-notice")
-            with gr.Accordion(t("only_files"), open=False, elem_id="filter-accordion"):
+            share = gr.Button(t("share_chat"), size="sm", elem_id="share-chat", scale=0)
+            with gr.Accordion(t("only_files"), open=False, elem_id="filter-accordion") as filters:
                 only = gr.Dropdown(choices=[], value=[], multiselect=True, label=t("only_files"),
                                    info=t("only_files_info"), elem_id="only-files")
                 with gr.Row(equal_height=True):
-                    top_k = gr.Slider(1, 20, value=default_top_k, step=1, label=t("top_k"), elem_id="top-k")
+                    top_k = gr.Slider(1, 20, value=service.top_k, step=1, label=t("top_k"), elem_id="top-k")
                     clear = gr.Button(t("new_chat"), scale=0, min_width=120, elem_id="new-chat")
         with gr.Column(scale=2, min_width=300):
             sources = gr.HTML(panel_html([]), label=t("sources"), elem_id="sources-panel", container=True,
                               min_height=200)
             viewer = gr.HTML(placeholder_html("en"), label=t("viewer"), elem_id="source-viewer", container=True)
-            download = gr.DownloadButton(t("download"), visible=False, size="sm", elem_id="download-original")
+            download = gr.HTML("", visible=False, elem_id="download-original")
     # hidden: the question being answered (the /chat API's first input), whether an answer streams, the answer's
     # sources as data, the rating just given, and the viewer's reference + button (set by the page's script).
     # Components, not gr.State: a State keeps a connection open in the browser.
@@ -82,7 +83,12 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
 
     answer_inputs = [asked, chatbot, selector, top_k, only]
     answer_outputs = [chatbot, sources, stored]
-    ask = functools.partial(respond, service)
+
+    async def ask(message: str, history: list[dict], space: str | None, k: float, files: list[str] | None,
+                  request: gr.Request):
+        async for update in respond(service, guard, request, message, history, space, k, files):
+            yield update
+
     start = gr.on([send.click, question.submit], begin, [question, busy], [asked, question, send, stop, busy],
                   trigger_mode="once", show_progress="hidden", api_visibility="private")
     answer = start.success(ask, answer_inputs, answer_outputs, api_name="chat", show_progress="hidden")
@@ -98,19 +104,23 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
 
     # closures, not functools.partial: gradio finds gr.Request and gr.LikeData parameters by their type hints
     def on_open(reference: str, space: str | None, saved, answer, request: gr.Request):
-        return open_source(service, reference, space, saved, answer, request)
+        return open_source(service, guard, reference, space, saved, answer, request)
 
     def on_like(space: str | None, saved, answer, history: list[dict], data: gr.LikeData, request: gr.Request):
-        return rate(service, space, saved, answer, history, data, request)
+        return rate(service, guard, space, saved, answer, history, data, request)
 
     def on_comment(text: str, given, request: gr.Request):
-        return comment(service, text, given, request)
+        return comment(service, guard, text, given, request)
+
+    def on_share(space: str | None, saved, history: list[dict], request: gr.Request):
+        return share_chat(guard, space, saved, history, request)
 
     open_viewer.click(on_open, [ref, selector, state, stored], [viewer, download], api_visibility="private",
                       show_progress="minimal", show_progress_on=[viewer])
     chatbot.like(on_like, [selector, state, stored, chatbot], [notice, comment_row, rating],
                  api_visibility="private", show_progress="hidden")
     send_remark.click(on_comment, [remark, rating], [notice, remark, comment_row], api_visibility="private")
+    share.click(on_share, [selector, state, chatbot], [notice], api_visibility="private")
 
     def show_sources(space: str | None, saved, evt: gr.SelectData):
         index = evt.index if isinstance(evt.index, int) else (evt.index or [0])[0]
@@ -120,7 +130,7 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
 
     def new_chat(space: str | None, saved):
         return [], panel_html([]), threads.save_thread(saved, space or "", [], []), placeholder_html("en"), \
-            gr.update(visible=False, value=None)
+            gr.update(visible=False, value="")
 
     reset = [chatbot, sources, state, viewer, download]
     clear.click(new_chat, [selector, state], reset, api_visibility="private")
@@ -128,8 +138,10 @@ def build_chat(service: RagService, selector: gr.Dropdown, default_top_k: int):
 
     def on_space(space: str | None, saved):
         return *restore(space, saved), threads.remember_space(saved, space), placeholder_html("en"), \
-            gr.update(visible=False, value=None)
+            gr.update(visible=False, value="")
 
     selector.change(on_space, [selector, state], [chatbot, sources, state, viewer, download],
                     api_visibility="private")
+    controls.add("filter", filters)
+    controls.add("share_chat", share)
     return chatbot, sources, state, only, viewer

@@ -19,6 +19,7 @@ from rag import (
     AnswerDone,
     AnswerEvent,
     DocumentNotFound,
+    RagError,
     RagService,
     SourcesFound,
     SpaceError,
@@ -26,9 +27,11 @@ from rag import (
     detect_language,
     message_text,
 )
+from webapp.auth.guard import Guard
 from webapp.limits import check_ask_limits
 from webapp.ui import threads
 from webapp.ui.citations import citation_block, link_citations, unsupported_numbers
+from webapp.ui.rights import caller, refusal
 from webapp.ui.safe_text import answer_markdown, md_literal
 from webapp.ui.sources_view import fit_note, panel_html, to_stored
 
@@ -121,10 +124,11 @@ def final_answer(answer, message: int) -> str:
     return ("⚠️ " if answer.error_code else "") + content
 
 
-async def respond(service: RagService, message: str, history: list[dict], space: str | None, k: float,
-                  files: list[str] | None = None):
+async def respond(service: RagService, guard: Guard, request: gr.Request | None, message: str, history: list[dict],
+                  space: str | None, k: float, files: list[str] | None = None):
     """Yields (chat, sources panel, the stored answer: its sources for the browser state). `files`: search only
-    these documents of the space. This is also the `/chat` API endpoint."""
+    these documents of the space. This is also the `/chat` API endpoint: the caller's right to ask in the space
+    (and a shared link's questions a minute) is checked first."""
     text = (message or "").strip()
     keep = gr.skip()
     if not text:
@@ -136,6 +140,12 @@ async def respond(service: RagService, message: str, history: list[dict], space:
     problem = check_ask_limits(service.settings, text, [])
     if not space or problem:
         note = words["no_space"] if not space else words["too_long"].format(problem=problem)
+        yield [*history, {"role": "user", "content": text}, {"role": "assistant", "content": note}], keep, None
+        return
+    try:
+        guard.ask(caller(guard, request), space)
+    except RagError as err:
+        note = f"⚠️ {md_literal(refusal(err, lang))}"
         yield [*history, {"role": "user", "content": text}, {"role": "assistant", "content": note}], keep, None
         return
     prior = engine_history(history, service.settings)

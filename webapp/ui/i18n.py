@@ -14,6 +14,42 @@ WORDS: dict[str, tuple[str, str]] = {   # key: (English, Russian)
               "Загрузите документы в пространство и задавайте вопросы по-русски или по-английски. Ответ "
               "приходит по мере генерации, с пронумерованными ссылками: нажмите [1], чтобы увидеть фрагмент "
               "в самом файле."),
+    "signed_out": ("Your session has ended: reload the page to sign in again.",
+                   "Сеанс завершён: обновите страницу, чтобы войти снова."),
+    "not_allowed": ("Your role does not allow this here.", "Ваша роль не позволяет этого здесь."),
+    "signed_in_as": ("Signed in as **{user}**", "Вы вошли как **{user}**"),
+    "sign_out": ("Sign out", "Выйти"),
+    "visitor_banner": ("A shared demo of the space **{space}**: you can ask questions; the documents stay private.",
+                       "Демо-доступ к пространству **{space}**: можно задавать вопросы, документы закрыты."),
+    "leave_demo": ("Leave the demo", "Выйти из демо"),
+    "tab_access": ("Sharing & keys", "Доступ и ключи"),
+    "share_space_title": ("### Share this space\nA link for visitors without an account: they can chat with this "
+                          "space only — no uploads, no deletions, no document list.",
+                          "### Поделиться пространством\nСсылка для гостей без учётной записи: они могут только "
+                          "задавать вопросы этому пространству — без загрузки, удаления и списка документов."),
+    "share_hours": ("Valid for (hours)", "Срок (часов)"), "share_label": ("Label", "Метка"),
+    "share_create": ("Create link", "Создать ссылку"), "share_link": ("New link", "Новая ссылка"),
+    "share_pick": ("Link to revoke", "Отозвать ссылку"), "share_revoke": ("Revoke", "Отозвать"),
+    "share_made": ("Link created: copy it below.", "Ссылка создана: скопируйте её ниже."),
+    "share_revoked": ("Link revoked.", "Ссылка отозвана."),
+    "members_title": ("### Members of this space", "### Участники пространства"),
+    "member_user": ("User", "Пользователь"), "member_role": ("Role", "Роль"),
+    "member_set": ("Give role", "Назначить роль"), "member_remove": ("Remove from space", "Убрать из пространства"),
+    "member_done": ("Members updated.", "Участники обновлены."),
+    "keys_title": ("### My API keys\nFor the REST API and the OpenAI-compatible /v1 endpoint.",
+                   "### Мои API-ключи\nДля REST API и OpenAI-совместимого /v1."),
+    "key_spaces": ("Spaces (empty: all mine)", "Пространства (пусто — все мои)"),
+    "key_scopes": ("Scopes", "Права"), "key_days": ("Valid for (days, 0 = no end)", "Срок (дней, 0 — бессрочно)"),
+    "key_create": ("Create key", "Создать ключ"),
+    "key_once": ("New key — shown only now, copy it", "Новый ключ — показан только сейчас, скопируйте его"),
+    "key_pick": ("Key to revoke", "Отозвать ключ"), "key_revoke": ("Revoke key", "Отозвать ключ"),
+    "key_made": ("Key created: copy it now, it is not shown again.",
+                 "Ключ создан: скопируйте его сейчас, повторно он не показывается."),
+    "key_revoked": ("Key revoked.", "Ключ отозван."),
+    "share_chat": ("Share this conversation", "Поделиться беседой"),
+    "chat_shared": ("Read-only link to this conversation (a copy; it gives no access to the space), valid {days} "
+                    "days: {url}", "Ссылка только для чтения на эту беседу (копия, без доступа к пространству), "
+                    "действует {days} дн.: {url}"),
     "tab_chat": ("Chat", "Чат"), "tab_documents": ("Documents", "Документы"), "tab_status": ("Status", "Состояние"),
     # spaces
     "space": ("Space", "Пространство"), "new_space": ("New space", "Новое пространство"),

@@ -8,7 +8,9 @@ import math
 import gradio as gr
 
 from rag import RagService
-from webapp.ui.i18n import headers, t, table, ui_language
+from webapp.auth.guard import Guard
+from webapp.ui.i18n import headers, say, t, table, ui_language
+from webapp.ui.rights import caller, rights
 from webapp.ui.safe_text import md_literal
 
 ENDPOINT_COLUMNS = ("url", "model", "state", "latency", "in_flight", "last_ok", "error")
@@ -80,7 +82,7 @@ def figure_rows(service: RagService, lang: str = "en") -> list[list]:
     return [[_FIGURES_RU.get(name, name), value] for name, value in rows] if lang == "ru" else rows
 
 
-def build_status(service: RagService):
+def build_status(service: RagService, guard: Guard):
     refresh = gr.Button(t("refresh_status"), elem_id="refresh-status", size="sm")
     overall = gr.Markdown(elem_id="status-overall")
     endpoints = gr.Dataframe(headers=headers("en", ENDPOINT_COLUMNS), label=t("status_llm"), interactive=False,
@@ -93,6 +95,8 @@ def build_status(service: RagService):
 
     async def report(request: gr.Request):
         lang = ui_language(request)
+        if not rights(guard, caller(guard, request), None)["status_tab"]:   # the admin's (or AUTH=off)
+            raise gr.Error(say(lang, "not_allowed"))
         health = await service.health()
         head = _HEAD.get(lang, _HEAD["en"])
         store, embedder = health["store"], health["embedder"]

@@ -40,10 +40,12 @@ def test_passwords_are_argon2_hashes_and_never_stored_in_plain(service, tmp_path
     assert PASSWORD.encode() not in stored and b"$argon2id$" in stored
 
 
-MATRIX = {  # action -> (viewer, editor, owner)
-    "read": (True, True, True), "ingest": (False, True, True), "delete_document": (False, True, True),
-    "reindex": (False, True, True), "rename_space": (False, False, True), "delete_space": (False, False, True),
-    "share": (False, False, True), "manage_members": (False, False, True),
+MATRIX = {  # action -> (visitor of a shared link, viewer, editor, owner); the admin and AUTH=off: every cell
+    "read": (True, True, True, True), "documents": (False, True, True, True),
+    "review_feedback": (False, False, True, True), "ingest": (False, False, True, True),
+    "delete_document": (False, False, True, True), "reindex": (False, False, True, True),
+    "rename_space": (False, False, False, True), "delete_space": (False, False, False, True),
+    "share": (False, False, False, True), "manage_members": (False, False, False, True),
 }
 
 
@@ -55,12 +57,16 @@ def test_the_role_by_action_matrix(service):
         access.grant(role, "A", role)
     access.add_user("admin", PASSWORD, admin=True)
     access.add_user("stranger", PASSWORD)
+    access.grant("owner", "B", "owner")
+    visitor = access.share_principal(access.create_share(Principal(user="owner"), "A").token)
     for action, allowed in MATRIX.items():
-        for role, expected in zip(("viewer", "editor", "owner"), allowed, strict=True):
-            who = Principal(user=role)
+        for role, expected in zip(("visitor", "viewer", "editor", "owner"), allowed, strict=True):
+            who = visitor if role == "visitor" else Principal(user=role)
             assert access.allowed(who, "A", action) is expected, (role, action)
-            assert access.allowed(who, "B", action) is False, (role, action, "another space")
+            if role != "owner":
+                assert access.allowed(who, "B", action) is False, (role, action, "another space")
         assert access.allowed(Principal(user="admin", admin=True), "B", action)
+        assert access.allowed(Principal(user="local", admin=True, local=True), "B", action)
         assert not access.allowed(Principal(user="stranger"), "A", action)
     assert access.visible_spaces(Principal(user="viewer"), ["A", "B"]) == ["A"]
     access.revoke("editor", "A")                       # counts at once: the registry decides, not the principal
