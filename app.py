@@ -36,8 +36,8 @@ def create_app(settings: Settings, service: RagService | None = None) -> FastAPI
     app = FastAPI(title="Quadrate Chat", version="0.1.0", lifespan=lifespan)
     app.add_middleware(StreamHeaders)   # Gradio's streams too: a buffering proxy passes tokens on as they come
     guard = install_api(app, service)     # the access gate in front of every route, Gradio's included
-    app.state.service, app.state.guard = service, guard
     demo = build_ui(service, guard)
+    app.state.service, app.state.guard, app.state.demo = service, guard, demo
     demo.queue(default_concurrency_limit=settings.chat_concurrency, max_size=None)
     max_mb = int(settings.max_file_mb)
 

@@ -18,7 +18,18 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from rag import Answer, AnswerDone, AnswerEvent, Document, Feedback, Forbidden, RagError, RagService, Space
+from rag import (
+    Answer,
+    AnswerDone,
+    AnswerEvent,
+    Document,
+    Feedback,
+    Forbidden,
+    RagError,
+    RagService,
+    ReindexResult,
+    Space,
+)
 from webapp.api_access import build_access_router
 from webapp.api_schema import (
     AskRequest,
@@ -138,6 +149,12 @@ def build_router(service: RagService, guard: Guard) -> APIRouter:
         service.delete_space(name)
         access.record(who, "delete_space", name, True)
         return Deleted(deleted=name)
+
+    @router.post("/spaces/{name}/reindex", response_model=ReindexResult)
+    def reindex(name: str, who: Caller) -> ReindexResult:
+        """Embed the space's chunks again with the app's embedder (after EMBED_MODEL changed)."""
+        access.ensure(who, name, "reindex")
+        return service.reindex(name)
 
     @router.get("/spaces/{name}/documents", response_model=list[Document])
     def documents(name: str, who: Caller) -> list[Document]:

@@ -28,6 +28,27 @@ def stub_app(tmp_path_factory, fault_llm):
     service.close()
 
 
+@pytest.fixture(scope="module")
+def access_world(tmp_path_factory, fault_llm):
+    """AUTH=local over the scripted endpoint with the organisation of tests.support.access: (base URL, service,
+    world, app)."""
+    from app import create_app
+    from tests.support.access import make_world
+    from tests.support.servers import free_port, serve
+    from config.settings import load_settings
+    from rag import build_service
+
+    tmp = tmp_path_factory.mktemp("routes")
+    settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", auth="local",
+                             llm_base_url=fault_llm.base_url, llm_model=MODEL, top_k=3, share_questions_per_min=1000)
+    service = build_service(settings)
+    world = make_world(service)
+    app = create_app(settings, service)
+    with serve(app, port=free_port()) as base:
+        yield base, service, world, app
+    service.close()
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if CHROMIUM is None:

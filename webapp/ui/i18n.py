@@ -22,7 +22,7 @@ WORDS: dict[str, tuple[str, str]] = {   # key: (English, Russian)
     "visitor_banner": ("A shared demo of the space **{space}**: you can ask questions; the documents stay private.",
                        "Демо-доступ к пространству **{space}**: можно задавать вопросы, документы закрыты."),
     "leave_demo": ("Leave the demo", "Выйти из демо"),
-    "tab_access": ("Sharing & keys", "Доступ и ключи"),
+    "tab_access": ("Sharing", "Доступ"),
     "share_space_title": ("### Share this space\nA link for visitors without an account: they can chat with this "
                           "space only — no uploads, no deletions, no document list.",
                           "### Поделиться пространством\nСсылка для гостей без учётной записи: они могут только "

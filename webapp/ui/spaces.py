@@ -29,8 +29,10 @@ def _problem(err: SpaceError, lang: str) -> str:
 def build_spaces(service: RagService, guard: Guard, controls: Controls):
     """Render the space controls; returns the dropdown that every other panel reads (filled per user on load)."""
     with gr.Row(equal_height=True):
+        # the choices are each user's own spaces, set when the page loads (never every space, in the page's
+        # config); an API client's fresh session has none, so any name is taken, and checked by each handler
         selector = gr.Dropdown(choices=[], value=None, label=t("space"), scale=4,
-                               allow_custom_value=False, filterable=True, elem_id="space-selector")
+                               allow_custom_value=True, filterable=True, elem_id="space-selector")
         new_name = gr.Textbox(label=t("new_space"), placeholder=t("new_space_placeholder"), scale=3,
                               elem_id="new-space-name", max_length=64)
         create = gr.Button(t("create_space"), scale=1, elem_id="create-space")

@@ -118,7 +118,7 @@ def test_upload_ask_in_the_pdf_and_check_the_citation_at_its_page(real_app, file
     assert viewer.locator(".qc-view-note").count() == 0, "the passage was found on the page shown"
     expect(page.locator("#download-original")).to_be_visible()
     with page.expect_download() as download:
-        page.locator("#download-original").click()
+        page.locator("#download-original a").click()
     assert Path(download.value.path()).read_bytes() == PDF.read_bytes()
     assert 1 <= page_shown <= 12
     shot(page, "viewer_pdf")
