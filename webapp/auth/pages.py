@@ -54,10 +54,10 @@ def build_auth_router(service: RagService, identity: Identity) -> APIRouter:
 
     @router.post("/login", response_class=HTMLResponse)
     def login(request: Request, name: str = Form(""), password: str = Form(""), next: str = Form("/")) -> Response:
-        client = request.client.host if request.client else "?"
         if settings.auth != "local":
             return RedirectResponse("/", 303)
-        if failures.retry_after(client):
+        client = f"{request.client.host if request.client else '?'}|{name.strip().lower()[:64]}"
+        if failures.retry_after(client):    # 10 failures a minute per address and name: guessing, not a lockout
             return HTMLResponse(login_page(lang(request), _safe_next(next), say(lang(request), "throttled")), 429)
         who = access.sign_in(name[:64], password[:1024])
         if who is None:
