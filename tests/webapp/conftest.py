@@ -33,10 +33,10 @@ def access_world(tmp_path_factory, fault_llm):
     """AUTH=local over the scripted endpoint with the organisation of tests.support.access: (base URL, service,
     world, app)."""
     from app import create_app
-    from tests.support.access import make_world
-    from tests.support.servers import free_port, serve
     from config.settings import load_settings
     from rag import build_service
+    from tests.support.access import make_world
+    from tests.support.servers import free_port, serve
 
     tmp = tmp_path_factory.mktemp("routes")
     settings = load_settings(env_file=None, qdrant_path=str(tmp / "qdrant"), qdrant_url="", auth="local",

@@ -27,17 +27,21 @@ TITLE = "Quadrate Chat"
 DEFAULT_SPACE = "demo"
 
 
-def account_html(lang: str, who, space: str | None) -> str:
-    """The bar above the page: who is signed in and a sign-out button, or a shared demo's banner."""
+TAB_RIGHTS = {"documents": "documents_tab", "access": "share_chat", "status": "status_tab"}
+
+
+def account_html(lang: str, who, space: str | None, shown: dict[str, bool]) -> str:
+    """The bar above the page: who is signed in and a sign-out button, or a shared demo's banner; its data-hide
+    names the tabs to hide (the stylesheet hides them)."""
+    hide = " ".join(tab for tab, control in TAB_RIGHTS.items() if not shown[control])
     button = '<form method="post" action="logout" class="qc-inline"><button id="sign-out" class="qc-link">{}</button>' \
              "</form>"
+    text = ""
     if who.share_id:
-        text = say(lang, "visitor_banner", space=escape(space or ""))
-        return f'<div id="account-bar">{_md_bold(text)} {button.format(say(lang, "leave_demo"))}</div>'
-    if who.local or who.key_id:
-        return ""
-    text = say(lang, "signed_in_as", user=escape(who.user))
-    return f'<div id="account-bar">{_md_bold(text)} {button.format(say(lang, "sign_out"))}</div>'
+        text = _md_bold(say(lang, "visitor_banner", space=escape(space or ""))) + button.format(say(lang, "leave_demo"))
+    elif not who.local and not who.key_id:
+        text = _md_bold(say(lang, "signed_in_as", user=escape(who.user))) + button.format(say(lang, "sign_out"))
+    return f'<div id="account-bar" data-hide="{hide}">{text}</div>'
 
 
 def _md_bold(text: str) -> str:
@@ -55,15 +59,12 @@ def build_ui(service: RagService, guard: Guard) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab(t("tab_chat"), id="chat"):
                 chatbot, sources, state, only, viewer = build_chat(service, guard, selector, controls)
-            with gr.Tab(t("tab_documents"), id="documents") as docs_tab:
+            with gr.Tab(t("tab_documents"), id="documents"):
                 docs, chosen, supported, results = build_documents(service, guard, selector, controls)
-            with gr.Tab(t("tab_access"), id="access") as access_tab:
+            with gr.Tab(t("tab_access"), id="access"):
                 build_access_panel(service, guard, selector, controls)
             with gr.Tab(t("tab_status"), id="status") as status_tab:
                 report, report_outputs = build_status(service, guard)
-        controls.add("documents_tab", docs_tab)
-        controls.add("share_chat", access_tab)
-        controls.add("status_tab", status_tab)
 
         status_tab.select(report, None, report_outputs, api_visibility="private")
 
@@ -74,7 +75,8 @@ def build_ui(service: RagService, guard: Guard) -> gr.Blocks:
 
         def on_space(space: str | None, request: gr.Request):
             who = caller(guard, request)
-            return account_html(ui_language(request), who, space), *controls.updates(rights(guard, who, space))
+            shown = rights(guard, who, space)
+            return account_html(ui_language(request), who, space, shown), *controls.updates(shown)
 
         selector.change(on_space, [selector], [account, *controls.components], api_visibility="private",
                         show_progress="hidden")
@@ -90,11 +92,12 @@ def build_ui(service: RagService, guard: Guard) -> gr.Blocks:
             space = threads.pick_space(names, requested, saved)
             history, panel = restore(space, saved)
             rows = document_rows(service, guard, request, space)
+            shown = rights(guard, who, space)
             return (gr.update(choices=names, value=space), history, panel, table(lang, DOC_COLUMNS, rows),
                     gr.update(choices=[r[0] for r in rows], value=[]), threads.remember_space(saved, space),
                     gr.update(choices=[r[0] for r in rows], value=[]), placeholder_html(lang),
                     say(lang, "supported", types=" ".join(supported_suffixes())), table(lang, RESULT_COLUMNS, []),
-                    account_html(lang, who, space), *controls.updates(rights(guard, who, space)))
+                    account_html(lang, who, space, shown), *controls.updates(shown))
 
         demo.load(on_load, [state], [selector, chatbot, sources, docs, chosen, state, only, viewer, supported, results,
                                      account, *controls.components], api_visibility="private")

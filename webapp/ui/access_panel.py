@@ -14,6 +14,8 @@ from webapp.ui.rights import Controls, caller, refusal, visible_spaces
 
 SHARE_COLUMNS = ["id", "label", "expires", "state", "link"]
 MEMBER_COLUMNS = ["user", "role"]
+ROLE_CHOICES = [("Viewer: chat, documents list", "viewer"), ("Editor: + upload, delete", "editor"),
+                ("Owner: + rename, share, members", "owner")]
 KEY_COLUMNS = ["id", "label", "spaces", "scopes", "expires", "state"]
 
 
@@ -32,7 +34,7 @@ def _origin(request: gr.Request) -> str:
 def build_access_panel(service: RagService, guard: Guard, selector: gr.Dropdown, controls: Controls) -> None:
     access = guard.access
     notice = gr.Markdown(elem_id="access-notice")
-    with gr.Group(elem_id="share-space") as share_group:
+    with gr.Column(variant="panel", elem_id="share-space") as share_group:
         gr.Markdown(t("share_space_title"))
         with gr.Row(equal_height=True):
             hours = gr.Number(72, label=t("share_hours"), minimum=1, maximum=24 * 366, elem_id="share-hours")
@@ -43,16 +45,16 @@ def build_access_panel(service: RagService, guard: Guard, selector: gr.Dropdown,
         with gr.Row(equal_height=True):
             pick_link = gr.Dropdown(choices=[], label=t("share_pick"), elem_id="share-pick")
             revoke = gr.Button(t("share_revoke"), variant="stop", elem_id="share-revoke")
-    with gr.Group(elem_id="members") as member_group:
+    with gr.Column(variant="panel", elem_id="members") as member_group:
         gr.Markdown(t("members_title"))
         members = gr.Dataframe(headers=MEMBER_COLUMNS, interactive=False, elem_id="members-table")
         with gr.Row(equal_height=True):
             user = gr.Textbox(label=t("member_user"), max_length=64, elem_id="member-user")
-            role = gr.Dropdown(["viewer", "editor", "owner"], value="viewer", label=t("member_role"),
+            role = gr.Dropdown(ROLE_CHOICES, value="viewer", label=t("member_role"),
                                elem_id="member-role")
             grant = gr.Button(t("member_set"), elem_id="member-set")
             remove = gr.Button(t("member_remove"), variant="stop", elem_id="member-remove")
-    with gr.Group(elem_id="api-keys") as key_group:
+    with gr.Column(variant="panel", elem_id="api-keys") as key_group:
         gr.Markdown(t("keys_title"))
         with gr.Row(equal_height=True):
             key_spaces = gr.Dropdown(choices=[], multiselect=True, label=t("key_spaces"), elem_id="key-spaces")

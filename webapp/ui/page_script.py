@@ -21,6 +21,14 @@ a[href^="#qc-cite-"] { text-decoration: none; font-weight: 600; }
 a[href$="-u"] { text-decoration: underline wavy #d97706; }
 a[href$="-u"]::after { content: "⚠"; font-size: 0.75em; }
 .qc-hidden { display: none !important; }
+/* the account bar names the tabs the user's role does not allow (gradio 6 cannot hide a tab by an update) */
+body:has(#account-bar[data-hide~="documents"]) [data-tab-id="documents"],
+body:has(#account-bar[data-hide~="access"]) [data-tab-id="access"],
+body:has(#account-bar[data-hide~="status"]) [data-tab-id="status"] { display: none !important; }
+#account-bar { display: flex; justify-content: flex-end; align-items: center; gap: 12px; font-size: 0.95em; }
+.qc-inline { display: inline; margin: 0; }
+.qc-link { background: none; border: none; padding: 0; color: #1d4ed8; text-decoration: underline;
+           cursor: pointer; font: inherit; }
 .qc-page-frame { position: relative; display: inline-block; max-width: 100%; line-height: 0; }
 .qc-page-frame img { max-width: 100%; height: auto; border: 1px solid #ccc; }
 .qc-box { position: absolute; background: rgba(250, 204, 21, 0.38); outline: 2px solid rgba(217, 119, 6, 0.8);

@@ -13,6 +13,16 @@ from webapp.ui.rights import Controls, caller, permitted, visible_spaces
 from webapp.ui.safe_text import md_literal
 
 
+def space_selector(**kwargs) -> gr.Dropdown:
+    """The space dropdown. Its choices are each user's own spaces, set when their page loads (never every space,
+    in the page's config), so an API client's fresh session has none: this component takes any name (a session's
+    updated copy checks its own choices), and every handler checks the caller's right to the space named. The
+    browser still offers only the listed choices. (A subclass would make gradio write a .pyi into the source.)"""
+    selector = gr.Dropdown(**kwargs)
+    selector.preprocess = lambda payload: payload     # type: ignore[method-assign]
+    return selector
+
+
 def deletion_warning(service: RagService, space: str, lang: str = "en") -> str:
     try:
         docs = service.documents(space)
@@ -29,10 +39,8 @@ def _problem(err: SpaceError, lang: str) -> str:
 def build_spaces(service: RagService, guard: Guard, controls: Controls):
     """Render the space controls; returns the dropdown that every other panel reads (filled per user on load)."""
     with gr.Row(equal_height=True):
-        # the choices are each user's own spaces, set when the page loads (never every space, in the page's
-        # config); an API client's fresh session has none, so any name is taken, and checked by each handler
-        selector = gr.Dropdown(choices=[], value=None, label=t("space"), scale=4,
-                               allow_custom_value=True, filterable=True, elem_id="space-selector")
+        selector = space_selector(choices=[], value=None, label=t("space"), scale=4, allow_custom_value=False,
+                                  filterable=True, elem_id="space-selector")
         new_name = gr.Textbox(label=t("new_space"), placeholder=t("new_space_placeholder"), scale=3,
                               elem_id="new-space-name", max_length=64)
         create = gr.Button(t("create_space"), scale=1, elem_id="create-space")
