@@ -72,6 +72,9 @@ def main() -> int:
     if warning := exposure_warning(settings):
         log.warning(warning)
     app = create_app(settings)
+    if settings.auth == "local" and not app.state.service.access.list_users():
+        log.warning("AUTH=local and no user exists: nobody can sign in; set ADMIN_USER and ADMIN_PASSWORD, or "
+                    "add one with `python -m rag.cli users add NAME --admin`")
     if settings.gradio_share:
         open_tunnel_in_background(settings, app.state.guard.allow_host)
     print(f"Quadrate Chat on http://{settings.host}:{settings.port}/", flush=True)
