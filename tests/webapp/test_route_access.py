@@ -5,6 +5,7 @@ link's visitor, a stranger, the admin) each REST and OpenAI route does exactly w
 allows in space A, and nothing in space B."""
 import itertools
 import re
+import time
 
 import httpx
 import pytest
@@ -178,3 +179,18 @@ def test_no_one_but_the_admin_reaches_space_b(access_world, who):
                                ("GET", "/spaces/B/documents/p1.txt/original", None)):
         resp = httpx.request(method, base + path, json=body, timeout=60, **creds)
         assert resp.status_code == 404 and _code(resp) == "space_not_found", (method, path, resp.text)
+
+
+def test_a_revoked_or_expired_key_is_refused(access_world):
+    base, service, _, _ = access_world
+    access = service.access
+    info, key = access.create_key("viewer", spaces=["A"])
+    assert httpx.get(f"{base}/v1/models", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    access.revoke_key(info.id)
+    revoked = httpx.get(f"{base}/v1/models", headers={"Authorization": f"Bearer {key}"})
+    assert revoked.status_code == 401 and revoked.json()["error"]["code"] == "invalid_api_key"
+    _, short = access.create_key("viewer", ttl_s=0.05)
+    time.sleep(0.1)
+    assert httpx.get(f"{base}/spaces", headers={"Authorization": f"Bearer {short}"}).status_code == 401
+    forged = key[:-4] + ("AAAA" if not key.endswith("AAAA") else "BBBB")
+    assert httpx.get(f"{base}/spaces", headers={"Authorization": f"Bearer {forged}"}).status_code == 401

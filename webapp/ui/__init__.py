@@ -51,7 +51,9 @@ def _md_bold(text: str) -> str:
 
 def build_ui(service: RagService, guard: Guard) -> gr.Blocks:
     controls = Controls()
-    with gr.Blocks(title=TITLE) as demo:
+    # uploads leave Gradio's cache when their ingest ends (webapp/ui/documents.py); this sweeps what a client
+    # uploaded to Gradio's route and never ingested: hourly, files older than a day
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 86400)) as demo:
         account = gr.HTML("", elem_id="account")
         gr.Markdown(f"# {TITLE}", elem_id="title")
         gr.Markdown(t("intro"), elem_id="intro")

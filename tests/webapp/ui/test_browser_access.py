@@ -3,6 +3,7 @@ controls your role allows, signing out; an owner making a share link that a fres
 account into a chat-only view of that one space; and a conversation shared as a read-only page."""
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -49,6 +50,12 @@ def test_a_viewer_signs_in_sees_only_their_space_and_what_their_role_allows(acce
     page.get_by_role("tab", name="Sharing").click()
     expect(page.locator("#share-space")).to_be_hidden()
     expect(page.locator("#api-keys")).to_be_visible()
+    page.locator("#key-create").click()                                # a read key for all of the viewer's spaces
+    made = page.locator("#new-key textarea, #new-key input").first
+    expect(made).to_have_value(re.compile(r"^qc_\w+_"), timeout=15_000)
+    models = httpx.get(f"{base}/v1/models", headers={"Authorization": f"Bearer {made.input_value()}"}).json()
+    assert [m["id"] for m in models["data"]] == ["A"]
+    expect(page.locator("#keys-table")).to_contain_text("active")
     page.get_by_role("tab", name="Chat").click()
     ask(page, QUESTION)
     expect(bot_messages(page).last).to_contain_text("p1.txt", timeout=30_000)
