@@ -10,7 +10,7 @@ PIP    := $(BIN)/pip install --disable-pip-version-check -q
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint test-fast install install-dev vllm-env system-deps fixtures models-1.5b bench clean
+.PHONY: run test lint lint-deps test-fast install install-dev vllm-env system-deps fixtures models-1.5b bench clean
 
 run: install
 	$(BIN)/python app.py
@@ -22,11 +22,20 @@ test: install-dev vllm-env system-deps fixtures
 test-fast: install-dev fixtures
 	$(BIN)/python -m pytest -m "not integration and not browser and not vllm and not slow"
 
-# static checks: ruff, mypy, import-linter's contracts (pyproject.toml), all with zero findings
-lint: install-dev
+# static checks, all with zero findings: ruff, mypy, import-linter's contracts (pyproject.toml), hadolint on the
+# app's Dockerfile, and every compose profile through Debian's docker-compose
+COMPOSE_PROFILES := vllm ollama ab replicas
+lint: install-dev lint-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
+	for p in $(COMPOSE_PROFILES); do docker-compose --profile $$p config -q || exit 1; done
+
+lint-deps:
+	@command -v docker-compose >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose; \
+	  else echo "docker-compose is missing: apt-get install docker-compose"; exit 1; fi; }
 
 install: $(VENV)/.installed-app
 install-dev: $(VENV)/.installed-dev
@@ -55,10 +64,11 @@ $(VLLM_VENV)/.installed: requirements-vllm.txt constraints-vllm.txt
 
 # Debian packages the tests use: Chromium (driven by Playwright; no browser download), tesseract for OCR and nginx
 # (tests/deploy runs the binary unprivileged in a temp dir; the system nginx service is not needed)
-SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core nginx
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng fonts-dejavu-core nginx docker-compose
 system-deps:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
 	command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx rus || \
 	  missing="$$missing tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng"; \
 	test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || missing="$$missing fonts-dejavu-core"; \
