@@ -101,8 +101,12 @@ class Settings(BaseSettings):
 
     # --- store -----------------------------------------------------------------------------------
     qdrant_path: str = Field("", description="embedded store folder; empty = DATA_DIR/qdrant")
-    qdrant_url: str = ""
+    qdrant_url: str = Field("", description="a Qdrant server or cluster (http://qdrant:6333); ':memory:' = "
+                                            "qdrant-client's own in-process engine (tests)")
     qdrant_api_key: SecretStr = SecretStr("")
+    qdrant_shards: int = Field(1, ge=1, le=1024, description="shard_number of new collections on a server")
+    qdrant_replicas: int = Field(1, ge=1, le=16, description="replication_factor of new collections on a "
+                                                              "cluster")
     originals_url: str = Field("", description="where uploaded files are kept as they came (for the source viewer "
                                                "and downloads): a folder or an fsspec URL such as s3://bucket/qc "
                                                "(replicas share it); empty = beside QDRANT_PATH's folder "
@@ -143,6 +147,8 @@ class Settings(BaseSettings):
     @field_validator("embed_base_url", "qdrant_url")
     @classmethod
     def _single_url(cls, value: str, info) -> str:
+        if info.field_name == "qdrant_url" and value.strip() == ":memory:":
+            return ":memory:"
         return _check_url(value.strip(), info.field_name.upper()) if value.strip() else ""
 
     @field_validator("trusted_proxies")

@@ -53,7 +53,8 @@ def build_service(settings: Settings, start_llm: bool = True) -> RagService:
     try:
         embedder = build_embedder(s.embed_model, s.embed_base_url, s.embed_api_key.get_secret_value(),
                                   s.embed_batch_size, s.embed_query_prefix, s.embed_passage_prefix)
-        store = Store(s.qdrant_path, s.qdrant_url, s.qdrant_api_key.get_secret_value())
+        store = Store(s.qdrant_path, s.qdrant_url, s.qdrant_api_key.get_secret_value(), s.qdrant_shards,
+                      s.qdrant_replicas)
     except BaseException:
         if local:
             local.stop()

@@ -99,10 +99,16 @@ def validate_space_name(name: str) -> str:
 class Store:
     """Spaces, the document registry and per-space vector stores over one Qdrant client."""
 
-    def __init__(self, path: str = "./data/qdrant", url: str = "", api_key: str = "") -> None:
-        # a QdrantClient, or the embedded EdgeClient (the same methods) behind one lock
+    def __init__(self, path: str = "./data/qdrant", url: str = "", api_key: str = "", shards: int = 1,
+                 replicas: int = 1) -> None:
+        # a QdrantClient (a server, or ":memory:": qdrant-client's in-process engine), or the embedded EdgeClient
+        # (the same methods); the in-process ones behind one lock
         self.client: Any
-        if url:
+        self.shards, self.replicas = shards, replicas
+        if url == ":memory:":
+            self.client = _SerializedClient(QdrantClient(location=":memory:"))
+            self.location = url
+        elif url:
             self.client = QdrantClient(url=url, api_key=api_key or None, timeout=30)
             self.location = url
         else:
@@ -111,7 +117,7 @@ class Store:
                                  f"longer reads: move it away and index the documents again")
             self.client = _SerializedClient(EdgeClient(path))
             self.location = str(Path(path).resolve())
-        self.is_server = bool(url)
+        self.is_server = bool(url) and url != ":memory:"
         self._lock = threading.RLock()
         if not self.client.collection_exists(REGISTRY):
             self.client.create_collection(REGISTRY, vectors_config={})
@@ -276,10 +282,12 @@ class Store:
                 self.client.delete_collection(old)
 
     def _create_collection(self, collection: str, dim: int) -> None:
+        cluster = {"shard_number": self.shards, "replication_factor": self.replicas} if self.is_server else {}
         self.client.create_collection(
             collection,
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            **cluster,
         )
         if self.is_server:  # local mode has no payload indexes (and warns)
             self.client.create_payload_index(collection, "doc_id", models.PayloadSchemaType.KEYWORD)

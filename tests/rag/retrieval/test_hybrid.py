@@ -1,4 +1,4 @@
-"""Retrieval on a real space (packaged embedder, embedded Qdrant): dense, sparse and hybrid search, document titles
+"""Retrieval on a real space (packaged embedder; embedded Qdrant Edge and qdrant-client's in-process engine): dense, sparse and hybrid search, document titles
 in the index, diversity, query translation through a real LLM server, and the rerank slot."""
 import asyncio
 
@@ -13,13 +13,14 @@ from tests.support.paths import PROTOCOLS
 QUESTION = "Сколько критических уязвимостей выявил аудит?"
 
 
-@pytest.fixture(scope="module")
-def space(tmp_path_factory):
+@pytest.fixture(scope="module", params=["", ":memory:"], ids=["edge", "qdrant-client"])
+def space(tmp_path_factory, request):
+    """Embedded Qdrant Edge, and qdrant-client's own in-process engine (the client class QDRANT_URL uses)."""
     from config.settings import load_settings
     from rag import build_service
 
     settings = load_settings(env_file=None, qdrant_path=str(tmp_path_factory.mktemp("q") / "qdrant"),
-                             qdrant_url="")
+                             qdrant_url=request.param)
     service = build_service(settings, start_llm=False)
     service.ingest_files("s", [(p.name, p) for p in sorted(PROTOCOLS.glob("*.txt"))[:8]])
     yield service

@@ -1,11 +1,28 @@
+"""The store on both in-process engines: Qdrant Edge (the embedded default) and qdrant-client's own in-process
+implementation, the same QdrantClient class (and the same qdrant_client.models requests) QDRANT_URL uses for a
+server; and the cluster settings a server's collections are made with."""
 import pytest
 
 from rag.errors import SpaceError, StoreError
 from rag.store.qdrant_store import DocRecord, Store
 
 
-def test_spaces_create_list_delete(tmp_path):
-    store = Store(str(tmp_path / "q"))
+@pytest.fixture(params=["edge", "qdrant-client"])
+def make_store(request, tmp_path):
+    made = []
+
+    def factory() -> Store:
+        store = Store(str(tmp_path / "q")) if request.param == "edge" else Store(url=":memory:")
+        made.append(store)
+        return store
+
+    yield factory
+    for store in made:
+        store.close()
+
+
+def test_spaces_create_list_delete(make_store):
+    store = make_store()
     store.create_space("Юристы", "m", 8)
     store.create_space("demo", "m", 8)
     assert [s.name for s in store.list_spaces()] == ["demo", "Юристы"]
@@ -16,7 +33,6 @@ def test_spaces_create_list_delete(tmp_path):
     assert store.delete_space("demo") and not store.delete_space("demo")
     assert [s.name for s in store.list_spaces()] == ["Юристы"]
     assert store.list_documents("demo") == []
-    store.close()
 
 
 def test_state_survives_a_restart(tmp_path):
@@ -29,11 +45,10 @@ def test_state_survives_a_restart(tmp_path):
 
 
 @pytest.mark.parametrize("bad", ["", " ", "a/b", "x" * 65, "tab\tname"])
-def test_bad_space_names_are_refused(tmp_path, bad):
-    store = Store(str(tmp_path / "q"))
+def test_bad_space_names_are_refused(make_store, bad):
+    store = make_store()
     with pytest.raises(SpaceError):
         store.create_space(bad, "m", 8)
-    store.close()
 
 
 def test_data_of_the_old_local_mode_is_refused_with_a_clear_message(tmp_path):
@@ -44,3 +59,16 @@ def test_data_of_the_old_local_mode_is_refused_with_a_clear_message(tmp_path):
     old.close()
     with pytest.raises(StoreError, match="old local mode"):
         Store(str(tmp_path / "q"))
+
+
+def test_a_servers_collections_get_the_cluster_settings(make_settings):
+    from rag.build import build_service
+
+    service = build_service(make_settings(qdrant_url=":memory:", qdrant_shards=3, qdrant_replicas=2),
+                            start_llm=False)
+    store = service.store
+    assert (store.shards, store.replicas, store.is_server) == (3, 2, False)
+    store.is_server = True     # as against a cluster: the same create_collection request, with its shards
+    info, _ = store.create_space("clustered", "m", 8)
+    assert store.client.collection_exists(info.collection)
+    service.close()
