@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import logging
 import os
@@ -50,12 +51,36 @@ def collect_files(folder: Path) -> list[Path]:
     return files
 
 
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """"i/N" (0 <= i < N) -> (i, N); None for no sharding. ValueError for anything else."""
+    if not text:
+        return None
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 0 <= int(index) < int(count)):
+        raise ValueError(f"--shard must be i/N with 0 <= i < N, got {text!r}")
+    return int(index), int(count)
+
+
+def in_shard(relative_path: str, shard: tuple[int, int] | None) -> bool:
+    """Whether a file (by its path below the indexed folder) belongs to the shard: a stable hash of the path, so N
+    jobs each take their part of a folder, and a failed job's part is the same when it runs again."""
+    if shard is None:
+        return True
+    digest = hashlib.sha256(relative_path.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % shard[1] == shard[0]
+
+
 def cmd_index(args) -> int:
     folder = Path(args.dir)
     if not folder.is_dir():
         console.print(f"[red]not a folder: {folder}[/red]")
         return 2
-    files = collect_files(folder)
+    try:
+        shard = parse_shard(args.shard)
+    except ValueError as err:
+        console.print(f"[red]{err}[/red]")
+        return 2
+    files = [p for p in collect_files(folder) if in_shard(str(p.relative_to(folder)), shard)]
     service = _service(need_llm=False)
     started = time.perf_counter()
     bar = tqdm(total=len(files), unit="file", desc=f"indexing into {args.space}", file=sys.stderr)
@@ -155,7 +180,9 @@ def cmd_docs(args) -> int:
     for d in docs:
         added = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.added))
         table.add_row(d.name, d.file_type, str(d.pages or ""), str(d.chunks), _size(d.size), added)
-    Console(width=200).print(table)
+    Console(width=200, stderr=args.json).print(table)    # with --json, stdout holds the JSON alone
+    if args.json:
+        print(json.dumps([d.model_dump(mode="json") for d in docs], ensure_ascii=False))
     return 0
 
 
@@ -218,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", required=True)
     p.add_argument("--space", required=True)
     p.add_argument("--json", action="store_true", help="also print a JSON summary on stdout")
+    p.add_argument("--shard", help="i/N: only the files whose path hash falls in shard i of N (0-based), for N "
+                                   "parallel jobs on one shared store (a Kubernetes Indexed Job)")
     p.set_defaults(func=cmd_index)
     p = sub.add_parser("ask", help="ask a question in a space")
     p.add_argument("--space", required=True)
@@ -230,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_spaces)
     p = sub.add_parser("docs", help="list the documents of a space")
     p.add_argument("--space", required=True)
+    p.add_argument("--json", action="store_true", help="also print them as JSON on stdout")
     p.set_defaults(func=cmd_docs)
     p = sub.add_parser("reindex", help="re-embed a space with the current embedder (after changing EMBED_MODEL)")
     p.add_argument("--space", required=True)

@@ -80,3 +80,27 @@ def test_ask_exits_1_when_no_complete_answer_came(tmp_path):
     assert "модель недоступна" in proc.stdout and "Источники:" in proc.stdout
     proc = run_cli(["ask", "--space", "demo", "--json", "Сколько уязвимостей?"], env, check=False)
     assert proc.returncode == 1 and json.loads(proc.stdout)["error_code"] == "llm_unavailable"
+
+
+def test_sharded_indexing_is_exactly_the_unsharded_one(tmp_path):
+    """Two `--shard i/2` runs (one after the other: the embedded store takes one process at a time; on a Qdrant
+    server they run at once) index exactly what one unsharded run indexes."""
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    for i, path in enumerate(sorted(PROTOCOLS.glob("*.txt"))[:6]):
+        shutil.copy(path, folder / ("sub" if i % 2 else "") / path.name)
+    base = {**os.environ, "LLM_BASE_URL": "http://127.0.0.1:9/v1"}
+    sharded = {**base, "QDRANT_PATH": str(tmp_path / "sharded")}
+    whole = {**base, "QDRANT_PATH": str(tmp_path / "whole")}
+    parts = [json.loads(run_cli(["index", "--dir", str(folder), "--space", "s", "--shard", f"{i}/2", "--json"],
+                                sharded).stdout) for i in range(2)]
+    everything = json.loads(run_cli(["index", "--dir", str(folder), "--space", "s", "--json"], whole).stdout)
+    names = [sorted(f["file"] for f in part["files"]) for part in parts]
+    assert names[0] and names[1] and not set(names[0]) & set(names[1])           # both shards got files
+    assert sorted(names[0] + names[1]) == sorted(f["file"] for f in everything["files"])
+    listed = {env["QDRANT_PATH"]: json.loads(run_cli(["docs", "--space", "s", "--json"], env).stdout)
+              for env in (sharded, whole)}
+    as_set = {k: sorted((d["name"], d["chunks"]) for d in v) for k, v in listed.items()}
+    assert as_set[sharded["QDRANT_PATH"]] == as_set[whole["QDRANT_PATH"]] and len(as_set[whole["QDRANT_PATH"]]) == 6
+    assert run_cli(["index", "--dir", str(folder), "--space", "s", "--shard", "2/2"], sharded, check=False
+                   ).returncode == 2
