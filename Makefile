@@ -10,7 +10,7 @@ PIP    := $(BIN)/pip install --disable-pip-version-check -q
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test lint lint-deps test-fast install install-dev vllm-env system-deps fixtures models-1.5b bench clean
+.PHONY: run test lint lint-deps k8s-configmap test-fast install install-dev vllm-env system-deps fixtures models-1.5b bench clean
 
 run: install
 	$(BIN)/python app.py
@@ -31,6 +31,10 @@ lint: install-dev lint-deps
 	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 	for p in $(COMPOSE_PROFILES); do docker-compose --profile $$p config -q || exit 1; done
+
+# the vLLM flags module as the ConfigMap the Kubernetes manifests mount (a test checks it is current)
+k8s-configmap:
+	python3 config/vllm_flags.py --configmap > deploy/k8s/vllm-flags-configmap.yaml
 
 lint-deps:
 	@command -v docker-compose >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && \

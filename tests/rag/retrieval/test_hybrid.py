@@ -1,5 +1,6 @@
-"""Retrieval on a real space (packaged embedder; embedded Qdrant Edge and qdrant-client's in-process engine): dense, sparse and hybrid search, document titles
-in the index, diversity, query translation through a real LLM server, and the rerank slot."""
+"""Retrieval on a real space (packaged embedder; embedded Qdrant Edge and qdrant-client's in-process engine):
+dense, sparse and hybrid search, document titles in the index, diversity, query translation through a real LLM
+server, and the rerank slot."""
 import asyncio
 
 import pytest
