@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import shlex
 import sys
@@ -135,13 +136,13 @@ async def measure(targets: list[Target], questions: list[str], args: argparse.Na
     summaries: dict[str, dict[int, dict]] = {t.name: {} for t in targets}
     raw: dict[str, dict[int, list[dict]]] = {t.name: {} for t in targets}
     drivers: dict[str, GradioDriver] = {}
-    async with openai_client(max(args.levels), args.timeout) as client:
+    async with openai_client(max(args.levels), args.timeout, args.api_key) as client:
         try:
             for t in targets:
                 if not t.model:
                     t.model = await first_model(client, t.url if t.kind == "openai" else f"{t.url}/v1")
                 if t.kind == "gradio":
-                    drivers[t.name] = GradioDriver(t, max(args.levels), args.top_k)
+                    drivers[t.name] = GradioDriver(t, max(args.levels), args.top_k, args.api_key)
             send = {t.name: (drivers[t.name] if t.kind == "gradio" else
                              lambda p, t=t: openai_request(client, t, p, args.max_tokens)) for t in targets}
             roots = {t.name: t.url.removesuffix("/v1") for t in targets}
@@ -224,6 +225,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--top-k", type=int, default=None, help="the Gradio chat's top_k (default: its slider's)")
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured requests per target first (default 1)")
     parser.add_argument("--timeout", type=float, default=600.0, help="per request, s")
+    parser.add_argument("--api-key", default=os.environ.get("QUADRATE_API_KEY", ""),
+                        help="a key for the app's targets when it runs with AUTH on (default: $QUADRATE_API_KEY)")
     parser.add_argument("--out", type=Path, default=None, help="default bench/results/serve-<timestamp>/")
     stub = parser.add_argument_group("overhead mode")
     stub.add_argument("--token-ms", type=float, default=20.0, help="the stub's gap between tokens (default 20)")

@@ -110,9 +110,11 @@ def raw_figures(level: LevelResult) -> list[dict[str, Any]]:
 
 
 # --- OpenAI-compatible endpoints ----------------------------------------------------------------------------------
-def openai_client(concurrency: int, timeout_s: float) -> httpx.AsyncClient:
+def openai_client(concurrency: int, timeout_s: float, api_key: str = "") -> httpx.AsyncClient:
+    """The client for every OpenAI target; `api_key` (an app with AUTH on: a user's qc_… key) as a Bearer token."""
     limits = httpx.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8)
-    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(timeout_s, connect=10.0))
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(timeout_s, connect=10.0), headers=headers)
 
 
 async def first_model(client: httpx.AsyncClient, base_url: str) -> str:
@@ -197,11 +199,13 @@ class GradioDriver:
 
     POLL_S = 0.005
 
-    def __init__(self, target: Target, concurrency: int, top_k: int | None) -> None:
+    def __init__(self, target: Target, concurrency: int, top_k: int | None, api_key: str = "") -> None:
         from gradio_client import Client
 
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+
         def connect(_: int) -> Client:
-            return Client(f"{target.url}/", verbose=False, max_workers=4)
+            return Client(f"{target.url}/", verbose=False, max_workers=4, headers=headers)
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             self.clients: queue.SimpleQueue = queue.SimpleQueue()
