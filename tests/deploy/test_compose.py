@@ -79,3 +79,14 @@ def test_ab_serves_both_stacks_and_replicas_balance_over_two_gpus():
     gpus = [replicas[n]["deploy"]["resources"]["reservations"]["devices"][0]["device_ids"] for n in ("vllm-a",
                                                                                                    "vllm-b")]
     assert gpus == [["0"], ["1"]]
+
+
+def test_the_reserved_gpus_match_tensor_times_pipeline_parallel():
+    """compose cannot multiply: VLLM_GPUS (default 1) must equal TP x PP of the model file in use; every shipped
+    file is a one-card configuration, and a two-card one needs VLLM_GPUS=2 (the operator's guide says so)."""
+    from config.vllm_flags import gpus
+
+    vllm = rendered("vllm")["services"]["vllm"]
+    count = int(vllm["deploy"]["resources"]["reservations"]["devices"][0]["count"])
+    for path in sorted((ROOT / "deploy" / "models").glob("*.env")):
+        assert gpus(read_env_file(path)) == count == 1, path.name

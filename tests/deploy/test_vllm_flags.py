@@ -1,6 +1,7 @@
 """The vLLM flags we generate (config/vllm_flags.py) from the guide's VLLM_* variables: every model file in
-deploy/models/ and the defaults go through vLLM's own argument parser (`vllm serve`'s, from the vLLM CPU venv) and
-come out as the values we meant; bad values are refused with the variable's name; GPUs = TP x PP."""
+deploy/models/, every profile in config/profiles/ and the defaults go through vLLM's own argument parser (`vllm
+serve`'s, from the vLLM CPU venv) and come out as the values we meant; bad values are refused with the variable's
+name; GPUs = TP x PP."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ from config.vllm_flags import FlagError, flags, gpus, read_env_file
 from tests.support.paths import ROOT
 from tests.support.vllm import VLLM_PYTHON
 
-MODEL_FILES = sorted((ROOT / "deploy" / "models").glob("*.env"))
+MODEL_FILES = sorted((ROOT / "deploy" / "models").glob("*.env")) + sorted((ROOT / "config" / "profiles").glob("*.env"))
 PARSE = """
 import json, sys
 from vllm.entrypoints.launchers.cli_args import make_arg_parser
@@ -39,7 +40,8 @@ def vllm_parse(argvs: list[list[str]]) -> list[dict]:
 
 def test_every_model_file_and_the_defaults_are_accepted_by_vllm():
     assert {f.name for f in MODEL_FILES} >= {"llama-3.1-8b.env", "mistral-7b.env", "mixtral-8x7b-fp8.env",
-                                              "qwen2.5-72b-awq.env", "llama-3.1-70b-fp8.env", "embedder-bge-m3.env"}
+                                              "qwen2.5-72b-awq.env", "llama-3.1-70b-fp8.env", "embedder-bge-m3.env",
+                                              "vllm.env", "local.env", "ollama.env"}   # and the app's profiles
     envs = [read_env_file(f) for f in MODEL_FILES] + [{}]
     parsed = vllm_parse([flags(env) for env in envs])
     assert len(parsed) == len(envs)

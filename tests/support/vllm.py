@@ -31,12 +31,12 @@ class VLLMServer:
 GPU_ONLY = {"--gpu-memory-utilization", "--quantization", "--speculative-config"}   # each takes one value
 
 
-def cpu_flags(model_dir: Path, port: int) -> list[str]:
+def cpu_flags(model_dir: Path, port: int, runner: str = "generate") -> list[str]:
     """The flags compose and Kubernetes give vLLM (config/vllm_flags.py, from VLLM_* variables), for the tiny
     model on this CPU: the GPU-only ones dropped, eager mode and bf16 added."""
     generated = flags({"VLLM_MODEL": str(model_dir), "VLLM_SERVED_MODEL_NAME": MODEL, "VLLM_MAX_MODEL_LEN": "16384",
                        "VLLM_HOST": "127.0.0.1", "VLLM_PORT": str(port), "VLLM_MAX_NUM_SEQS": "64",
-                       "VLLM_EXTRA_ARGS": "--dtype bfloat16 --enforce-eager"})
+                       "VLLM_RUNNER": runner, "VLLM_EXTRA_ARGS": "--dtype bfloat16 --enforce-eager"})
     kept, skip = [], False
     for arg in generated:
         if skip:
@@ -49,7 +49,9 @@ def cpu_flags(model_dir: Path, port: int) -> list[str]:
 
 
 @contextmanager
-def serve_vllm(model_dir: Path) -> Iterator[VLLMServer]:
+def serve_vllm(model_dir: Path, runner: str = "generate") -> Iterator[VLLMServer]:
+    """vLLM on the tiny model: chat completions, or with runner "pooling" embeddings on /v1/embeddings (as the
+    compose `embedder` service serves bge-m3)."""
     if not VLLM_PYTHON.exists():
         pytest.fail(f"vLLM venv missing at {VLLM_PYTHON}: run `make vllm-env` (make test does)")
     subprocess.run([str(VLLM_PYTHON), str(ROOT / "tests" / "support" / "tiny_llama.py"), str(model_dir)],
@@ -60,7 +62,7 @@ def serve_vllm(model_dir: Path) -> Iterator[VLLMServer]:
            "DO_NOT_TRACK": "1"}
     with log_path.open("wb") as log:
         proc = subprocess.Popen([str(VLLM_PYTHON), "-m", "vllm.entrypoints.openai.api_server",
-                                 *cpu_flags(model_dir, port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+                                 *cpu_flags(model_dir, port, runner)], stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     try:
