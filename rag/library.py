@@ -88,14 +88,14 @@ class Library:
     def ingest_files(self, space: str, files: Iterable[tuple[str, Path]],
                      progress: IngestProgress | None = None) -> list[IngestResult]:
         """Index (display name, path) pairs into `space`, creating it if needed; one result per file."""
-        self.space(space, create=True)
+        space = self.space(space, create=True).name     # as stored: a name padded with spaces is the space
         results = self.ingestor.ingest_many(space, files, progress)
         for result in results:
             self.telemetry.ingested(result)
         return results
 
     def ingest_bytes(self, space: str, name: str, data: bytes) -> IngestResult:
-        self.space(space, create=True)
+        space = self.space(space, create=True).name
         result = self.ingestor.ingest_bytes(space, name, data)
         self.telemetry.ingested(result)
         return result

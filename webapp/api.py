@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ from webapp.limits import check_ask_limits, install_request_guards
 from webapp.metrics import install_metrics
 from webapp.openai_api import build_openai_router
 from webapp.sse import STREAM_HEADERS, sse
+from webapp.uploads import remove_stale_uploads, upload_folder
 
 log = logging.getLogger(__name__)
 _ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorDetail}
@@ -161,7 +161,7 @@ def build_router(service: RagService, guard: Guard) -> APIRouter:
         access.ensure(who, name, "documents")
         return service.documents(name)
 
-    @router.delete("/spaces/{name}/documents/{file_name}", response_model=Deleted)
+    @router.delete("/spaces/{name}/documents/{file_name:path}", response_model=Deleted)
     def delete_document(name: str, file_name: str, who: Caller) -> Deleted:
         access.ensure(who, name, "delete_document")
         service.delete_document(name, file_name)
@@ -189,8 +189,9 @@ def build_router(service: RagService, guard: Guard) -> APIRouter:
 
     @router.post("/ingest", response_model=IngestResponse)
     def ingest(who: Caller, space_id: str = Form(...), files: list[UploadFile] = File(...)) -> IngestResponse:
+        space_id = space_id.strip()      # the space's name as stored ("  demo " is demo, not a new space)
         access.ensure(who, space_id, "ingest")
-        with tempfile.TemporaryDirectory(prefix="qc-upload-") as tmp:
+        with upload_folder() as tmp:
             pairs = []
             for i, upload in enumerate(files):
                 path = Path(tmp) / f"{i:05d}"
@@ -222,6 +223,7 @@ def install_api(app: FastAPI, service: RagService, guard: Guard | None = None) -
     """The REST and OpenAI routes with their guards (the access gate in front of every route of `app`, body
     size, safe 422s), the sign-in and share pages, the error-to-status table and /metrics."""
     guard = guard or Guard(service)
+    remove_stale_uploads()
     install_request_guards(app, service.settings)
     install_error_handlers(app)
     install_metrics(app, service)

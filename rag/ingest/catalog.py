@@ -13,9 +13,6 @@ class Catalog:
     def __init__(self, docs: list[DocRecord]) -> None:
         self._lock = threading.Lock()
         self.by_hash = {d.content_hash: d for d in docs if d.status == "ready"}
-        self.by_name: dict[str, list[DocRecord]] = {}
-        for d in docs:
-            self.by_name.setdefault(d.file_name, []).append(d)
         self.claimed: dict[str, str] = {}
 
     def duplicate_of(self, content_hash: str, name: str) -> tuple[str, DocRecord | None] | None:
@@ -27,15 +24,15 @@ class Catalog:
             self.claimed[content_hash] = name
             return None
 
-    def others_named(self, name: str, doc_id: str) -> list[DocRecord]:
+    def release(self, content_hash: str, name: str) -> None:
+        """`name` failed: its content is no longer claimed, so a later identical file is indexed (or fails) on its
+        own instead of being skipped as a duplicate of nothing."""
         with self._lock:
-            return [d for d in self.by_name.get(name, []) if d.doc_id != doc_id]
+            if self.claimed.get(content_hash) == name:
+                del self.claimed[content_hash]
 
     def committed(self, record: DocRecord, removed: list[DocRecord]) -> None:
         with self._lock:
-            gone = {d.doc_id for d in removed}
-            self.by_name[record.file_name] = [d for d in self.by_name.get(record.file_name, [])
-                                              if d.doc_id not in gone] + [record]
             for d in removed:
                 self.by_hash.pop(d.content_hash, None)
             self.by_hash[record.content_hash] = record

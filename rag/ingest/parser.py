@@ -109,6 +109,17 @@ class FileParser:
                                                                  chunks=doc.chunks if doc else 0,
                                                                  pages=doc.pages if doc else 0))
             return
+        held = [data]      # handed over, so that the bytes can be freed once parsed
+        del data
+        try:
+            yield from self._parse_claimed(space, index, name, held, content_hash, t0)
+        except BaseException:
+            catalog.release(content_hash, name)     # a later identical file must not be skipped for this one
+            raise
+
+    def _parse_claimed(self, space: str, index: int, name: str, held: list[bytes], content_hash: str,
+                       t0: float) -> Iterator[Work]:
+        data = held.pop()
         record = DocRecord(space=space, doc_id=content_hash[:32], file_name=name, content_hash=content_hash,
                            size=len(data), pages=0, chunks=0, status="indexing", added=time.time(),
                            file_type=Path(name).suffix.lower().lstrip("."))

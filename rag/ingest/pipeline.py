@@ -30,6 +30,7 @@ from rag.types import ChunksWritten, FileDone, FileStarted, IngestProgress, Inge
 log = logging.getLogger(__name__)
 
 QUEUE_BATCHES = 4          # parsed batches waiting for the embedder (bounds memory)
+HEARTBEAT_S = 15.0         # how often an indexing document's record is saved while its chunks are written
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Ingestor:
         self.chunker = Chunker(embedder.count_tokens, embedder.max_tokens, chunk_size, chunk_overlap)
         self.parser = FileParser(self.chunker, int(max_file_mb * 1024 * 1024), read_options)
         self.timings: dict[str, tuple[float, float]] = {}   # file -> (parse_s, embed_s) of the last batch
+        self.heartbeat_s = HEARTBEAT_S    # a replica starting meanwhile must see this ingest alive (stale_ingest_s)
 
     # --- public API -------------------------------------------------------------------------------
     def ingest_bytes(self, space: str, name: str, data: bytes, progress: IngestProgress | None = None) -> IngestResult:
@@ -126,6 +128,8 @@ class Ingestor:
             result = self._commit(space, item.record, entry, result, catalog, items[item.index][1])
         elif entry.record is not None:
             self.store.delete_document(space, entry.record.doc_id)
+        if result.status == "failed" and item.record is not None:
+            catalog.release(item.record.content_hash, item.name)
         result = result.model_copy(update={"seconds": round(time.perf_counter() - entry.started, 3)})
         self.timings[item.name] = (round(entry.parse_s, 3), round(entry.embed_s, 3))
         log.info("ingested %s into space %s: %s%s, %d chunks, %d pages, %.2f s", item.name, space, result.status,
@@ -153,17 +157,23 @@ class Ingestor:
             nodes.append(chunk_node(chunk.text, meta, record.doc_id))
         entry.embed_s += self.writer.write(self.store.collection_of(space), nodes)
         entry.chunks += len(nodes)
-        record.updated = time.time()
+        if time.time() - record.updated >= self.heartbeat_s:   # the heartbeat: saved, not only set
+            record.updated = time.time()
+            self.store.put_document(record)
 
     def _commit(self, space: str, record: DocRecord, entry: _FileState, result: IngestResult,
                 catalog: Catalog, load: Loader) -> IngestResult:
-        previous = catalog.others_named(record.file_name, record.doc_id)
         record.status, record.chunks, record.updated = "ready", entry.chunks, time.time()
         record.notes = "; ".join(result.warnings[:20])
         try:
             if self.originals is not None:  # the file is kept before its document answers questions
                 self.originals.put(space, record.doc_id, load())
-            self.store.put_document(record)
+            with self.store._lock:   # one commit per name at a time: of two uploads of one name, the last one wins
+                previous = [d for d in self.store.documents_named(space, record.file_name)
+                            if d.doc_id != record.doc_id and d.status == "ready"]
+                self.store.put_document(record)
+                for old in previous:  # replace: the old version goes only after the new one is complete
+                    self.store.delete_document(space, old.doc_id)
         except Exception as err:
             log.exception("committing %s failed", record.file_name)
             self.store.delete_document(space, record.doc_id)
@@ -171,8 +181,7 @@ class Ingestor:
                 self.originals.delete(space, record.doc_id)
             return IngestResult(file=record.file_name, status="failed", reason_code="internal",
                                 reason=f"internal error: {type(err).__name__}: {err}")
-        for old in previous:  # replace: the old version goes only after the new one is complete
-            self.store.delete_document(space, old.doc_id)
+        for old in previous:
             if self.originals is not None:
                 self.originals.delete(space, old.doc_id)
         catalog.committed(record, previous)

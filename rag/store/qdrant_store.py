@@ -212,6 +212,10 @@ class Store:
             id=_point_id("doc", record.space, record.doc_id), vector={},
             payload={"kind": "document", **asdict(record)})])
 
+    def documents_named(self, space: str, file_name: str) -> list[DocRecord]:
+        """The records (any status) of one file name in a space."""
+        return self._documents([_match("kind", "document"), _match("space", space), _match("file_name", file_name)])
+
     def list_documents(self, space: str) -> list[DocRecord]:
         """Every document record of the space, being indexed or ready, by name."""
         return self._documents([_match("kind", "document"), _match("space", space)])

@@ -1,0 +1,92 @@
+"""Ingestion cases a probe of the app found broken (issue 15), each on a real store and the packaged embedder: a
+huge section heading is not pasted in front of every chunk, a file that fails does not make a later identical file
+"skipped as duplicate", two simultaneous uploads of one name leave exactly one version, the indexing heartbeat is
+saved, and a space name with stray spaces is the space."""
+import threading
+
+import pytest
+
+from rag import build_service
+from tests.support.paths import PROTOCOLS
+
+PROTOCOL = PROTOCOLS / "protocol_001_audit_committee_meeting.txt"
+
+
+@pytest.fixture
+def service(make_settings):
+    made = build_service(make_settings(), start_llm=False)
+    yield made
+    made.close()
+
+
+def _payloads(service, space: str) -> list[dict]:
+    collection = service.store.collection_of(space)
+    points, _ = service.store.client.scroll(collection, limit=10_000, with_payload=True)
+    return [p.payload for p in points]
+
+
+def test_a_huge_heading_is_capped_in_every_chunk(service, tmp_path):
+    from rag.ingest.chunking import MAX_HEADING_CHARS, embed_text
+
+    heading = "Раздел " + "очень длинный заголовок " * 420            # ~10 KB
+    md = tmp_path / "long-heading.md"
+    md.write_text(f"# {heading}\n\n" + PROTOCOL.read_text(encoding="utf-8") * 4, encoding="utf-8")
+    result = service.ingest_files("s", [(md.name, md)])[0]
+    assert result.status == "ok" and result.chunks >= 3
+    headings = [p.get("heading", "") for p in _payloads(service, "s")]
+    assert headings and max(map(len, headings)) <= MAX_HEADING_CHARS
+    assert len(embed_text("текст", heading)) <= MAX_HEADING_CHARS + len("текст") + 1
+
+
+def test_a_failed_file_does_not_make_its_twin_a_duplicate(service, tmp_path):
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 500)
+    twin = tmp_path / "copy-of-broken.pdf"
+    twin.write_bytes(broken.read_bytes())
+    results = service.ingest_files("s", [(broken.name, broken), (twin.name, twin)])
+    assert [r.status for r in results] == ["failed", "failed"], [(r.status, r.reason) for r in results]
+    assert "duplicate" not in results[1].reason_code
+
+
+def test_two_uploads_of_one_name_leave_exactly_one_version(service, tmp_path):
+    one, two = tmp_path / "a", tmp_path / "b"
+    one.mkdir(), two.mkdir()
+    (one / "same.txt").write_text(PROTOCOL.read_text(encoding="utf-8"), encoding="utf-8")
+    (two / "same.txt").write_text((PROTOCOLS / "protocol_004_board_meeting.txt").read_text(encoding="utf-8"),
+                                  encoding="utf-8")
+    for trial in range(3):
+        space = f"race-{trial}"
+        service.create_space(space)
+        threads = [threading.Thread(target=service.ingest_files, args=(space, [("same.txt", d / "same.txt")]))
+                   for d in (one, two)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        docs = [d for d in service.store.list_documents(space) if d.file_name == "same.txt"]
+        assert len(docs) == 1 and docs[0].status == "ready", (trial, docs)
+        live = {d.doc_id for d in docs}
+        chunk_docs = {p.get("doc_id") for p in _payloads(service, space)}
+        assert chunk_docs == live, (trial, chunk_docs, live)        # no chunk of the losing version answers
+
+
+def test_the_indexing_heartbeat_is_saved(service, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("\n\n".join(p.read_text(encoding="utf-8") for p in sorted(PROTOCOLS.glob("*.txt"))[:12]),
+                   encoding="utf-8")
+    service.ingestor.heartbeat_s = 0.0          # save on every batch (the default: every few seconds)
+    seen: list[float] = []
+
+    def progress(event) -> None:
+        if type(event).__name__ == "ChunksWritten":
+            seen.extend(d.updated for d in service.store.list_documents("s") if d.status == "indexing")
+
+    assert service.ingest_files("s", [(big.name, big)], progress)[0].status == "ok"
+    assert seen and max(seen) > 0, seen
+
+
+def test_a_space_name_with_stray_spaces_is_that_space(service):
+    results = service.ingest_files("  s2  ", [("p1.txt", PROTOCOL)])
+    assert [r.status for r in results] == ["ok"]
+    assert [s.name for s in service.list_spaces()] == ["s2"]
+    assert [d.name for d in service.documents("s2")] == ["p1.txt"]
