@@ -14,6 +14,7 @@ class ReadOptions:
     """How files are read, from the settings: OCR of pages without a text layer (OCR_ENABLED, OCR_LANGS)."""
     ocr_enabled: bool = True
     ocr_langs: str = "rus+eng"
+    depth: int = 0      # how deep inside attached files this one is (an e-mail attached to an e-mail is 1)
 
 
 DEFAULT_READ = ReadOptions()

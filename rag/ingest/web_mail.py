@@ -4,6 +4,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +16,9 @@ _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "sec
           "ul", "ol", "pre", "blockquote", "title", "td", "th"}
 _HEADINGS = {"h1", "h2", "h3", "h4"}
 
+
+
+MAX_ATTACHMENT_DEPTH = 3    # an e-mail's attached e-mails are read this many levels deep
 
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
@@ -99,6 +103,12 @@ def read_eml(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Ite
         text = "\n".join(s.text for s in read_html(content.encode(), "body.html")) \
             if body.get_content_type() == "text/html" else content
     yield Section(text="\n".join(headers) + "\n\n" + text.strip(), heading=subject)
+    if options.depth >= MAX_ATTACHMENT_DEPTH:   # mails nested in mails: each level re-parses all below it
+        if any(True for _ in message.iter_attachments()):
+            yield Section(text="", extra={"warning": f"attachments nested deeper than {MAX_ATTACHMENT_DEPTH} levels "
+                                                     f"were not read"})
+        return
+    inner = replace(options, depth=options.depth + 1)
     for part in message.iter_attachments():
         filename = part.get_filename() or ""
         if Path(filename).suffix.lower() not in READERS:
@@ -107,7 +117,7 @@ def read_eml(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Ite
         if not isinstance(payload, bytes):
             continue
         try:
-            for section in read_sections(payload, filename, options):
+            for section in read_sections(payload, filename, inner):
                 section.heading = f"{filename}: {section.heading}" if section.heading else filename
                 section.extra = {**section.extra, "attachment": filename}
                 yield section

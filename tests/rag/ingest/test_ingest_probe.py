@@ -90,3 +90,30 @@ def test_a_space_name_with_stray_spaces_is_that_space(service):
     assert [r.status for r in results] == ["ok"]
     assert [s.name for s in service.list_spaces()] == ["s2"]
     assert [d.name for d in service.documents("s2")] == ["p1.txt"]
+
+
+def _nested_mail(levels: int) -> bytes:
+    """An e-mail whose attached .eml holds an e-mail whose attached .eml holds ... (8bit: each level carries all
+    below it as it is)."""
+    text = "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+    inner = f"From: a@example.com\nTo: b@example.com\nSubject: leaf\n{text}Последнее письмо цепочки.\n"
+    for i in range(levels):
+        inner = (f"From: a@example.com\nTo: b@example.com\nSubject: level {i}\nMIME-Version: 1.0\n"
+                 f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n{text}'
+                 + f"Письмо уровня {i}: обсуждаем бюджет, сроки и риски проекта. " * 5
+                 + f"\n--b{i}\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: 8bit\n"
+                 f'Content-Disposition: attachment; filename="m{i}.eml"\n\n' + inner + f"\n--b{i}--\n")
+    return inner.encode()
+
+
+def test_mails_nested_in_mails_are_read_a_few_levels_deep(service, tmp_path):
+    from rag.ingest.readers import read_sections
+    from rag.ingest.web_mail import MAX_ATTACHMENT_DEPTH
+
+    data = _nested_mail(400)
+    sections = list(read_sections(data, "deep.eml"))
+    assert len([s for s in sections if s.text.strip()]) == MAX_ATTACHMENT_DEPTH + 1      # not 401
+    mail = tmp_path / "deep.eml"
+    mail.write_bytes(data)
+    result = service.ingest_files("s", [(mail.name, mail)])[0]
+    assert result.status == "ok" and any("nested deeper" in w for w in result.warnings), result
