@@ -10,6 +10,8 @@ from rag.errors import UnreadableFile
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024      # total uncompressed size of an Office zip
 MAX_ZIP_RATIO = 200                         # uncompressed / compressed, over the whole archive
 MAX_ZIP_MEMBERS = 20_000
+MAX_XML_PART_BYTES = 48 * 1024 * 1024       # one XML part, expanded: the readers hold its whole tree in memory, at
+                                            # tens of bytes per byte (106 MB of empty paragraphs took 6 GB)
 
 _MAGIC = [
     (b"%PDF", "PDF document"), (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
@@ -56,6 +58,12 @@ def check_zip(data: bytes, suffix: str = ".docx") -> None:
         raise UnreadableFile(f"damaged {suffix} file (its zip container is broken)", "damaged") from err
     if len(members) > MAX_ZIP_MEMBERS:
         raise UnreadableFile(f"{suffix} file has {len(members)} parts: refusing a probable zip bomb", "zip_bomb")
+    largest = max((m for m in members if m.filename.lower().endswith(".xml")), key=lambda m: m.file_size,
+                  default=None)
+    if largest is not None and largest.file_size > MAX_XML_PART_BYTES:
+        raise UnreadableFile(f"{suffix} part {largest.filename} expands to {largest.file_size / 1048576:.0f} MB; "
+                             f"one part may hold {MAX_XML_PART_BYTES / 1048576:.0f} MB (more would take gigabytes "
+                             f"of memory to read): split the document", "zip_bomb")
     unzipped = sum(m.file_size for m in members)
     if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(1, len(data)):
         raise UnreadableFile(f"{suffix} file would expand to {unzipped / 1048576:.0f} MB from "

@@ -117,3 +117,29 @@ def test_mails_nested_in_mails_are_read_a_few_levels_deep(service, tmp_path):
     mail.write_bytes(data)
     result = service.ingest_files("s", [(mail.name, mail)])[0]
     assert result.status == "ok" and any("nested deeper" in w for w in result.warnings), result
+
+
+def test_a_docx_whose_xml_expands_to_a_hundred_megabytes_is_refused_in_little_memory(service, tmp_path):
+    import resource
+    import zipfile
+
+    import docx
+
+    plain = tmp_path / "plain.docx"
+    document = docx.Document()
+    document.add_paragraph("Протокол заседания.")
+    document.save(plain)
+    bomb = tmp_path / "empty-paragraphs.docx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/document.xml":
+                head, _, tail = data.decode("utf-8").partition("<w:body>")
+                data = (head + "<w:body>" + "<w:p/>" * 17_000_000 + tail).encode("utf-8")    # ~100 MB
+            out.writestr(item, data)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss           # KiB: the peak so far
+    result = service.ingest_files("s", [(bomb.name, bomb)])[0]
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert result.status == "failed" and "document.xml expands to" in result.reason, result
+    assert grown_mb < 400, f"peak memory grew by {grown_mb:.0f} MB"
