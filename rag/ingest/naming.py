@@ -11,7 +11,7 @@ def clean_file_name(name: str) -> str:
     Folder parts are kept (`protocols/p1.txt`) so that same-named files in different folders stay apart."""
     text = unicodedata.normalize("NFC", str(name).replace("\\", "/"))
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    parts = [p.strip() for p in PurePath(text).parts if p.strip() not in ("", ".", "..", "/")]
+    parts = [p.strip() for p in PurePath(text).parts if p.strip().strip("/") not in ("", ".", "..")]
     parts = [p.lstrip(".") or "_" for p in parts]
     return "/".join(parts)[-240:] or "unnamed"
 
