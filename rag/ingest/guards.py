@@ -62,8 +62,8 @@ def check_zip(data: bytes, suffix: str = ".docx") -> None:
                   default=None)
     if largest is not None and largest.file_size > MAX_XML_PART_BYTES:
         raise UnreadableFile(f"{suffix} part {largest.filename} expands to {largest.file_size / 1048576:.0f} MB; "
-                             f"one part may hold {MAX_XML_PART_BYTES / 1048576:.0f} MB (more would take gigabytes "
-                             f"of memory to read): split the document", "zip_bomb")
+                             f"one part may hold {MAX_XML_PART_BYTES / 1048576:.0f} MB (more takes gigabytes of "
+                             f"memory to read): refusing a probable zip bomb; split the document", "zip_bomb")
     unzipped = sum(m.file_size for m in members)
     if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(1, len(data)):
         raise UnreadableFile(f"{suffix} file would expand to {unzipped / 1048576:.0f} MB from "
