@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     chunk_size: int = Field(0, ge=0, description="tokens per chunk; 0 = sized to the embedder's limit")
     chunk_overlap: int = Field(48, ge=0)
     max_file_mb: float = Field(100.0, gt=0)
+    max_upload_files: int = Field(500, ge=1, le=100_000, description="files one upload request may carry (413 over "
+                                                                      "it)")
     ocr_enabled: bool = Field(True, description="OCR pages without a text layer when tesseract is installed")
     ocr_langs: str = Field("rus+eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$", description="tesseract languages")
     top_k: int = Field(0, ge=0, le=50, description="sources per answer; 0 = by the model's context: 3 up to a "

@@ -191,6 +191,9 @@ def build_router(service: RagService, guard: Guard) -> APIRouter:
     def ingest(who: Caller, space_id: str = Form(...), files: list[UploadFile] = File(...)) -> IngestResponse:
         space_id = space_id.strip()      # the space's name as stored ("  demo " is demo, not a new space)
         access.ensure(who, space_id, "ingest")
+        if len(files) > settings.max_upload_files:
+            raise HTTPException(status_code=413, detail=f"{len(files)} files in one request; the limit is "
+                                                        f"{settings.max_upload_files} (MAX_UPLOAD_FILES)")
         with upload_folder() as tmp:
             pairs = []
             for i, upload in enumerate(files):

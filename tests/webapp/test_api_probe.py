@@ -57,3 +57,14 @@ def test_upload_folders_of_a_crashed_process_are_removed_at_start(tmp_path, faul
                 for f in folder.iterdir():
                     f.unlink()
                 folder.rmdir()
+
+
+def test_files_per_request_are_a_setting_with_a_clear_413(tmp_path, fault_llm):
+    with app_over_stub(tmp_path, fault_llm, with_protocol=False, max_upload_files=3) as (base, service):
+        files = [("files", (f"p{i}.txt", PROTOCOL.read_bytes())) for i in range(4)]
+        over = httpx.post(f"{base}/ingest", data={"space_id": "many"}, files=files, timeout=120)
+        assert over.status_code == 413 and "MAX_UPLOAD_FILES" in over.json()["detail"]
+        assert service.store.get_space("many") is None
+        within = httpx.post(f"{base}/ingest", data={"space_id": "many"}, files=files[:3], timeout=120)
+        assert within.status_code == 200
+        assert [r["status"] for r in within.json()["results"]] == ["ok", "skipped", "skipped"]   # same content
