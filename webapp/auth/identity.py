@@ -14,6 +14,8 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 
+from starlette.requests import cookie_parser
+
 from rag import Principal, RagService
 
 log = logging.getLogger(__name__)
@@ -32,15 +34,6 @@ class Resolved:
     principal: Principal | None
     problem: str = ""          # why a presented credential was refused
     via: str = "none"          # bearer | cookie | share | proxy | none
-
-
-def _cookies(headers: dict[bytes, bytes]) -> dict[str, str]:
-    found = {}
-    for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
-        name, _, value = part.strip().partition("=")
-        if name in (SESSION_COOKIE, SHARE_COOKIE):
-            found[name] = value
-    return found
 
 
 class Identity:
@@ -70,7 +63,7 @@ class Identity:
             return self._bearer(given.strip())
         if self.settings.auth == "off":
             return Resolved(LOCAL)
-        cookies = _cookies(headers)
+        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
         if cookies.get(SHARE_COOKIE):
             visitor = self.access.share_principal(cookies[SHARE_COOKIE])
             if visitor is not None:

@@ -10,7 +10,7 @@ import gradio as gr
 from rag import RagError, RagService
 from webapp.auth.guard import Guard
 from webapp.ui.i18n import say, t, ui_language
-from webapp.ui.rights import Controls, caller, refusal, visible_spaces
+from webapp.ui.rights import Controls, caller, page_origin, refusal, visible_spaces
 
 SHARE_COLUMNS = ["id", "label", "expires", "state", "link"]
 MEMBER_COLUMNS = ["user", "role"]
@@ -25,10 +25,6 @@ def _when(ts: float | None) -> str:
 
 def _state(revoked: bool, expires: float | None) -> str:
     return "revoked" if revoked else "expired" if expires and expires < time.time() else "active"
-
-
-def _origin(request: gr.Request) -> str:
-    return request.headers.get("origin") or f"http://{request.headers.get('host', 'localhost')}"
 
 
 def build_access_panel(service: RagService, guard: Guard, selector: gr.Dropdown, controls: Controls) -> None:
@@ -77,7 +73,7 @@ def build_access_panel(service: RagService, guard: Guard, selector: gr.Dropdown,
         who = caller(guard, request)
         shares = access.list_shares(who, space) if space and access.allowed(who, space, "share") else []
         share_rows = [[s.id, s.label, _when(s.expires), _state(s.revoked, s.expires),
-                       f"{_origin(request)}/s/{s.token}"] for s in shares]
+                       f"{page_origin(request)}/s/{s.token}"] for s in shares]
         crew = access.members(who, space) if space and access.allowed(who, space, "manage_members") else {}
         mine = [] if who.local or who.share_id or who.key_id else access.list_keys(who.user)
         key_rows = [[k.id, k.label, ", ".join(k.spaces) if k.spaces is not None else "*", ", ".join(k.scopes),
@@ -102,7 +98,7 @@ def build_access_panel(service: RagService, guard: Guard, selector: gr.Dropdown,
 
     def do_share(who, lang, space, request, h, text):
         info = access.create_share(who, space or "", float(h) * 3600 if h else None, text or "")
-        return say(lang, "share_made"), f"{_origin(request)}/s/{info.token}"
+        return say(lang, "share_made"), f"{page_origin(request)}/s/{info.token}"
 
     def do_revoke(who, lang, space, request, share_id):
         access.revoke_share(who, share_id or "")

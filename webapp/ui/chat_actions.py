@@ -13,7 +13,7 @@ from rag import Feedback, FeedbackSource, RagError, RagService, SharedTurn, Sour
 from webapp.auth.guard import Guard
 from webapp.ui import threads
 from webapp.ui.i18n import say, ui_language
-from webapp.ui.rights import caller, permitted, refusal
+from webapp.ui.rights import caller, page_origin, permitted, refusal
 from webapp.ui.viewer import missing_html, placeholder_html, view_html
 
 _REF = re.compile(r"^(\d+)-(\d+)")
@@ -125,5 +125,4 @@ def share_chat(guard: Guard, space: str | None, saved, history: list[dict], requ
                                                SHARE_DAYS * 86400)
     except RagError as err:
         return f"⚠️ {refusal(err, lang)}"
-    origin = request.headers.get("origin") or f"http://{request.headers.get('host', 'localhost')}"
-    return say(lang, "chat_shared", url=f"{origin}/c/{info.token}", days=SHARE_DAYS)
+    return say(lang, "chat_shared", url=f"{page_origin(request)}/c/{info.token}", days=SHARE_DAYS)

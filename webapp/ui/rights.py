@@ -72,3 +72,8 @@ class Controls:
 
 def visible_spaces(service: RagService, guard: Guard, who: Principal) -> list[str]:
     return guard.access.visible_spaces(who, [s.name for s in service.list_spaces()])
+
+
+def page_origin(request: gr.Request) -> str:
+    """scheme://host of the page the user is on, for the links they copy (share links, conversation snapshots)."""
+    return request.headers.get("origin") or f"http://{request.headers.get('host', 'localhost')}"
