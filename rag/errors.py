@@ -82,6 +82,12 @@ class LLMIncomplete(LLMError):
     code = "llm_incomplete"
 
 
+class LLMContextOverflow(LLMError):
+    """The prompt was longer than the model's context (the server said so, or, like llama.cpp, ended the stream
+    before any data); the answer path retries once with fewer sources."""
+    code = "llm_context_overflow"
+
+
 # --- access ---------------------------------------------------------------------------------------
 class AccessError(RagError, ValueError):
     """A user or key operation that cannot be done (a bad name, a short password, an unknown role)."""
@@ -128,5 +134,6 @@ class InternalError(RagError):
 ERRORS_BY_CODE: dict[str, type[RagError]] = {
     cls.code: cls for cls in (SpaceError, SpaceNotFound, SpaceExists, InvalidSpaceName, EmbedderMismatch,
                               DocumentNotFound, UnreadableFile, StoreError, LLMError, LLMUnavailable, LLMIncomplete,
+                              LLMContextOverflow,
                               AccessError, UserNotFound, UserExists, Forbidden, ShareNotFound, RateLimited,
                               InternalError)}

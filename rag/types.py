@@ -74,7 +74,8 @@ class CitationCheck(_Public):
     overlap: float = Field(description="share of the sentence's content words found in the passage")
 
 
-ErrorCode = Literal["llm_unavailable", "llm_incomplete", "llm_error", "space_not_found", "internal"]
+ErrorCode = Literal["llm_unavailable", "llm_incomplete", "llm_context_overflow", "llm_error", "space_not_found",
+                    "internal"]
 Notice = Literal["empty_space", "no_sources"]
 
 

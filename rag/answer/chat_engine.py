@@ -3,7 +3,8 @@ numbered sources that fit the model's context -> streamed tokens -> citations ma
 
 `astream_events` is the path every surface takes (UI, REST, OpenAI route, CLI): typed events (SourcesFound,
 Token..., AnswerFailed when no complete answer came, AnswerDone). The LlamaIndex methods (`chat`, `achat`,
-`stream_chat`, `astream_chat`) are built on it, so a LlamaIndex user gets the same answers with `source_nodes`."""
+`stream_chat`, `astream_chat`) are built on it (rag/answer/llamaindex_chat.py), so a LlamaIndex user gets the same
+answers with `source_nodes`."""
 from __future__ import annotations
 
 import logging
@@ -11,8 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import cast
 
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
-from llama_index.core.chat_engine.types import AgentChatResponse, BaseChatEngine, StreamingAgentChatResponse
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
@@ -20,10 +20,10 @@ from rag.answer import prompts
 from rag.answer.citation_check import check_citations
 from rag.answer.citations import cited_numbers, supporting_source
 from rag.answer.history import clean_history, clean_text, retrieval_query
+from rag.answer.llamaindex_chat import LlamaIndexChat
 from rag.answer.space_facts import SpaceFacts
-from rag.answer.sync_bridge import iterate_sync, run_sync
 from rag.answer.translate import translate_query
-from rag.errors import ERRORS_BY_CODE, LLMError, LLMUnavailable
+from rag.errors import LLMContextOverflow, LLMError, LLMUnavailable
 from rag.llm.pool import LLMPool
 from rag.retrieval.retriever import SpaceRetriever
 from rag.telemetry import Telemetry
@@ -45,6 +45,7 @@ from rag.types import (
 log = logging.getLogger(__name__)
 dispatcher = get_dispatcher(__name__)
 _HISTORY_TURNS = 4          # messages of history passed to the LLM
+_OVERFLOW_SHRINK = 0.5      # the prompt's budget when a prompt overflowed the LLM's context, for the one retry
 
 
 def to_source(n: int, nws: NodeWithScore) -> Source:
@@ -54,7 +55,7 @@ def to_source(n: int, nws: NodeWithScore) -> Source:
                   heading=str(meta.get("heading") or ""))
 
 
-class SpaceChatEngine(BaseChatEngine):
+class SpaceChatEngine(LlamaIndexChat):
     def __init__(self, retriever: SpaceRetriever, llm: LLMPool | None, facts: SpaceFacts,
                  query_translation: str = "auto", max_query_chars: int = 2048,
                  telemetry: Telemetry | None = None) -> None:
@@ -106,6 +107,16 @@ class SpaceChatEngine(BaseChatEngine):
         return [Token(text=f"\n\n{note}" if partial else note, notice=True),
                 AnswerFailed(code=code, message=note, detail=detail), AnswerDone(answer=answer)]
 
+    def _plan(self, question: str, turns: list[dict], sources: list[Source], answer_tokens: int,
+              shrink: float = 1.0, source_chars: int | None = None) -> prompts.PromptPlan:
+        """The prompt that fits the model's context; `shrink` < 1 budgets as if the text took that much more room
+        (after the server said the prompt overflowed: our characters-per-token estimate was too high), and
+        `source_chars` caps the sources."""
+        assert self.llm is not None
+        return prompts.plan_prompt(question, [(m["role"], m["content"]) for m in turns[-_HISTORY_TURNS:]],
+                                   sources, self.llm.context_window, answer_tokens, self.llm.chars_per_token * shrink,
+                                   source_chars)
+
     def _answer_tokens(self, generation: Generation) -> int:
         """The room kept for the answer: the request's max_tokens (at most half the context), else the setting."""
         assert self.llm is not None
@@ -148,13 +159,11 @@ class SpaceChatEngine(BaseChatEngine):
             for event in self._failure(code, lang, f"{type(err).__name__}: {err}", "", [], {}, started):
                 yield event
             return
-        sources = [to_source(i, nws) for i, nws in enumerate(nodes, start=1)]
+        found = sources = [to_source(i, nws) for i, nws in enumerate(nodes, start=1)]
         plan, answer_tokens = None, 0
         if self.llm is not None:  # only what fits the model's context is sent, shown and cited
             answer_tokens = self._answer_tokens(generation)
-            plan = prompts.plan_prompt(question, [(m["role"], m["content"]) for m in turns[-_HISTORY_TURNS:]],
-                                       sources, self.llm.context_window, answer_tokens,
-                                       self.llm.chars_per_token)
+            plan = self._plan(question, turns, found, answer_tokens)
             sources = plan.sources
         self.last_nodes = nodes[:len(sources)]
         yield SourcesFound(sources=sources, language=lang, requested=self.retriever.top_k, found=len(nodes),
@@ -175,14 +184,27 @@ class SpaceChatEngine(BaseChatEngine):
         try:
             if self.llm is None or plan is None:
                 raise LLMUnavailable("no LLM is configured")
-            messages = self._messages(plan, lang)
-            async for delta in self.llm.astream_chat(messages, served=served, temperature=generation.temperature,
-                                                     max_tokens=answer_tokens,
-                                                     stop=generation.stop):
-                if not parts:
-                    timings["first_token_ms"] = round((time.perf_counter() - started) * 1000, 1)
-                parts.append(delta)
-                yield Token(text=delta)
+            for shrink in (1.0, _OVERFLOW_SHRINK):
+                if shrink != 1.0:  # the prompt overflowed the model's context: once more, half as long
+                    sent = sum(len(source.text) + 80 for source in sources)
+                    plan = self._plan(question, turns, found, answer_tokens, shrink, int(sent * shrink))
+                    sources = plan.sources
+                    self.last_nodes = nodes[:len(sources)]
+                messages = self._messages(plan, lang)
+                try:
+                    async for delta in self.llm.astream_chat(messages, served=served,
+                                                             temperature=generation.temperature,
+                                                             max_tokens=answer_tokens, stop=generation.stop):
+                        if not parts:
+                            timings["first_token_ms"] = round((time.perf_counter() - started) * 1000, 1)
+                        parts.append(delta)
+                        yield Token(text=delta)
+                    break
+                except LLMContextOverflow as err:
+                    if parts or shrink != 1.0:
+                        raise
+                    log.warning("the prompt in space %s overflowed the LLM's context (%s); retrying with %d of "
+                                "%d sources, shortened", self.space, err, len(sources), len(found))
         except LLMError as err:
             code = cast(ErrorCode, err.code)
             for event in self._failure(code, lang, str(err), "".join(parts).strip(), sources, timings,
@@ -219,85 +241,3 @@ class SpaceChatEngine(BaseChatEngine):
             if isinstance(event, AnswerDone):
                 return event.answer
         raise AssertionError("the answer stream ended without its done event")
-
-    # --- LlamaIndex chat engine ---------------------------------------------------------------------
-    def _history_for(self, chat_history: list[ChatMessage] | None) -> list[ChatMessage]:
-        return self._history if chat_history is None else list(chat_history)
-
-    def _remember(self, question: str, text: str, chat_history: list[ChatMessage] | None) -> None:
-        if chat_history is not None:
-            self._history = list(chat_history)
-        self._history += [ChatMessage(role=MessageRole.USER, content=question),
-                          ChatMessage(role=MessageRole.ASSISTANT, content=text)]
-
-    @staticmethod
-    def _raise_for(answer: Answer) -> None:
-        if answer.error_code:
-            raise ERRORS_BY_CODE.get(answer.error_code, LLMError)(answer.error or answer.answer)
-
-    @dispatcher.span
-    async def achat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
-        """The answer with its source nodes; an answer that failed raises its error (LLMUnavailable, ...)."""
-        answer = await self.answer(message, self._history_for(chat_history))
-        self._raise_for(answer)
-        self._remember(message, answer.answer, chat_history)
-        return AgentChatResponse(response=answer.answer, source_nodes=list(self.last_nodes),
-                                 metadata={"answer": answer})
-
-    @dispatcher.span
-    def chat(self, message: str, chat_history: list[ChatMessage] | None = None) -> AgentChatResponse:
-        return run_sync(self.achat(message, chat_history))
-
-    def _as_response(self, event: AnswerEvent, text: str, message: str,
-                     chat_history: list[ChatMessage] | None) -> ChatResponse | None:
-        """A token as LlamaIndex's streamed ChatResponse (`text`: the answer so far, this token included); the done
-        event raises a failed answer's error or records the exchange in the history."""
-        if isinstance(event, AnswerDone):
-            self._raise_for(event.answer)
-            self._remember(message, event.answer.answer, chat_history)
-        elif isinstance(event, Token):
-            return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), delta=event.text)
-        return None
-
-    @dispatcher.span
-    async def astream_chat(self, message: str,
-                           chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
-        """Retrieves first (so `source_nodes` is set), then streams the answer's deltas; a failure raises."""
-        events = self.astream_events(message, self._history_for(chat_history))
-        first = await anext(events)
-        nodes = list(self.last_nodes) if isinstance(first, SourcesFound) else []
-
-        async def deltas():
-            text = ""
-            async for event in events:
-                text += event.text if isinstance(event, Token) else ""
-                if (response := self._as_response(event, text, message, chat_history)) is not None:
-                    yield response
-
-        return StreamingAgentChatResponse(achat_stream=deltas(), source_nodes=nodes, is_writing_to_memory=False)
-
-    @dispatcher.span
-    def stream_chat(self, message: str,
-                    chat_history: list[ChatMessage] | None = None) -> StreamingAgentChatResponse:
-        """The same, for sync callers: the events come from the background loop (rag/answer/sync_bridge.py)."""
-        stream = iterate_sync(lambda: self.astream_events(message, self._history_for(chat_history)))
-        first = next(stream)
-        nodes = list(self.last_nodes) if isinstance(first, SourcesFound) else []
-
-        def deltas():
-            text = ""
-            for event in stream:
-                text += event.text if isinstance(event, Token) else ""
-                if (response := self._as_response(event, text, message, chat_history)) is not None:
-                    yield response
-
-        return StreamingAgentChatResponse(chat_stream=deltas(), source_nodes=nodes, is_writing_to_memory=False)
-
-    def reset(self) -> None:
-        self._history = []
-
-    @property
-    def chat_history(self) -> list[ChatMessage]:
-        return list(self._history)
-
-

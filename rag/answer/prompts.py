@@ -22,6 +22,10 @@ ERROR_NOTES = {
                              "найденные источники показаны ниже.",
                        "en": "The model did not finish its answer: it came back empty or broke off. Please ask "
                              "again; the sources found are shown."},
+    "llm_context_overflow": {"ru": "Вопрос с найденными фрагментами не поместился в контекст модели даже после "
+                                   "сокращения. Задайте вопрос короче; найденные источники показаны ниже.",
+                             "en": "The question with the excerpts found did not fit the model's context, even "
+                                   "shortened. Please ask a shorter question; the sources found are shown."},
     "llm_error": {"ru": "Модель вернула ошибку, ответ не получен. Найденные источники показаны ниже.",
                   "en": "The language model returned an error, so there is no answer. The sources found are shown."},
     "space_not_found": {"ru": "Этого пространства больше нет: его удалили, пока готовился ответ.",
@@ -91,11 +95,12 @@ class PromptPlan:
 
 
 def plan_prompt(question: str, history: list[tuple[str, str]], sources: list, context_window: int,
-                answer_tokens: int, chars_per_token: float = 2.0) -> PromptPlan:
+                answer_tokens: int, chars_per_token: float = 2.0, max_source_chars: int | None = None) -> PromptPlan:
     """Fit the question, the last messages and the sources into the model's context next to the instructions
     and room for the answer. Text is measured in characters at the tokenizer's rate for Russian (Qwen about 2.3
     per token, SmolLM2 1.2). The question and the history get bounded shares; the sources fill the rest in rank
-    order, the last one cut short if it crosses the budget; at least part of the best source is always sent."""
+    order, the last one cut short if it crosses the budget; at least part of the best source is always sent.
+    `max_source_chars` caps the sources' share further."""
     budget = max(0.0, (context_window - answer_tokens - _PROMPT_OVERHEAD_TOKENS) * chars_per_token)
     question = cut(question, max(200, int(budget * _QUESTION_SHARE)))
     budget -= len(question)
@@ -107,6 +112,8 @@ def plan_prompt(question: str, history: list[tuple[str, str]], sources: list, co
         kept_history.insert(0, (role, text))
         room -= len(text)
     budget -= sum(len(t) for _, t in kept_history)
+    if max_source_chars is not None:
+        budget = min(budget, max_source_chars)
     kept = []
     for s in sources:
         cost = len(s.text) + 80

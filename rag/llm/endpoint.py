@@ -40,7 +40,8 @@ class Endpoint:
     in_flight: int = 0
     failures: int = 0
     last_error: str = ""
-    down_until: float = field(default=0.0)
+    down_until: float = field(default=0.0)   # monotonic: resting after failures (picked last until then)
+    retry_at: float = 0.0           # monotonic: not asked before this (the server's Retry-After)
     last_ok: float = 0.0            # wall time of the last complete reply
     last_token: float = 0.0         # monotonic time of the last streamed token
 

@@ -9,7 +9,10 @@ the LLM server decides how many streams it serves at once."""
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
+import re
+import time
 import weakref
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
@@ -24,12 +27,37 @@ class Chunk:
     usage: tuple[int, int] | None = None   # (prompt, completion) tokens, in the server's last chunk
 
 
+# how OpenAI-compatible servers say the prompt is longer than the model's context: OpenAI, vLLM and llama-cpp-python
+# ("This model's maximum context length is 4096 tokens ...", code context_length_exceeded), llama.cpp's own server
+# ("the request exceeds the available context size")
+_OVERFLOW = re.compile(r"context_length_exceeded|maximum context length|context (?:length|window|size)", re.I)
+MAX_RETRY_AFTER_S = 300.0
+
+
+def retry_after_s(value: str | None, now: float | None = None) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now, at most MAX_RETRY_AFTER_S."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_S)
+
+
 class EndpointRefused(Exception):
     """The endpoint answered the request with an HTTP error instead of a stream."""
 
-    def __init__(self, status: int, body: str) -> None:
+    def __init__(self, status: int, body: str, retry_after: float | None = None) -> None:
         super().__init__(f"HTTP {status}: {body[:300]}")
         self.status = status
+        self.retry_after = retry_after   # seconds the server asked us to wait (Retry-After), if it did
+        self.overflow = status in (400, 413) and bool(_OVERFLOW.search(body))
 
     @property
     def unavailable(self) -> bool:
@@ -77,7 +105,8 @@ class ChatStreams:
         server stops generating at once."""
         async with self._client().stream("POST", f"{base_url}/chat/completions", json=body) as resp:
             if resp.status_code != 200:
-                raise EndpointRefused(resp.status_code, (await resp.aread()).decode("utf-8", "replace"))
+                raise EndpointRefused(resp.status_code, (await resp.aread()).decode("utf-8", "replace"),
+                                      retry_after_s(resp.headers.get("retry-after")))
             async for line in resp.aiter_lines():
                 if not line.startswith("data:"):
                     continue   # blank lines, comments, event: and retry: fields

@@ -10,48 +10,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 
 import httpx
-import openai
 from llama_index.core.base.llms.types import ChatResponse
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.events.llm import LLMChatEndEvent, LLMChatStartEvent
 from llama_index.core.llms import ChatMessage
 from llama_index.llms.openai_like import OpenAILike
 
-from rag.errors import LLMError, LLMIncomplete, LLMUnavailable
+from rag.errors import LLMContextOverflow, LLMError, LLMIncomplete, LLMUnavailable
 from rag.llm.endpoint import Endpoint, Probe, discover_model, preload_client_modules
-from rag.llm.openai_stream import ChatStreams, Chunk, EndpointRefused, StreamError
+from rag.llm.failures import (
+    FAILOVER_ERRORS,
+    NO_DATA,
+    error_kind,
+    finish_reason,
+    no_answer,
+    refusal,
+    retry_after,
+)
+from rag.llm.openai_stream import ChatStreams, Chunk
 from rag.telemetry import Telemetry
 from rag.text.redact import redact_text
 
 log = logging.getLogger(__name__)
 dispatcher = get_dispatcher(__name__)   # LlamaIndex's instrumentation sees each streamed LLM call, start and end
-
-_CONNECT_ERRORS = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
-                   httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)
-
-
-# a reply that is not the protocol (an invalid JSON data: line, an in-stream error object) is the endpoint's fault
-_PROTOCOL_ERRORS = (json.JSONDecodeError, openai.APIError, StreamError, EndpointRefused)
-_FAILOVER_ERRORS = (*_CONNECT_ERRORS, LLMIncomplete, httpx.HTTPError, *_PROTOCOL_ERRORS)
-
-
-def _no_answer(errors: list[tuple[type[LLMError], str]]) -> LLMError:
-    kinds = {kind for kind, _ in errors}
-    kind = kinds.pop() if len(kinds) == 1 else LLMError
-    return kind("LLM gave no answer: " + "; ".join(text for _, text in errors))
-
-
-def _finish_reason(raw) -> str | None:   # of an OpenAILike reply
-    choices = getattr(raw, "choices", None) or []
-    return getattr(choices[0], "finish_reason", None) if choices else None
-
 
 class LLMPool:
     def __init__(self, base_urls: list[str], model: str = "", api_key: str = "not-needed", timeout: float = 120.0,
@@ -94,9 +81,11 @@ class LLMPool:
         return next((e.model for e in self.endpoints if e.model), "")
 
     def _pick(self, exclude: set[int]) -> tuple[int, Endpoint] | None:
+        """The least busy endpoint not tried yet, resting ones last; one that asked us to wait (Retry-After) is
+        not asked again before its time."""
         now = time.monotonic()
         with self._lock:
-            candidates = [(i, e) for i, e in enumerate(self.endpoints) if i not in exclude]
+            candidates = [(i, e) for i, e in enumerate(self.endpoints) if i not in exclude and e.retry_at <= now]
             if not candidates:
                 return None
             healthy = [(i, e) for i, e in candidates if e.down_until <= now] or candidates
@@ -105,8 +94,9 @@ class LLMPool:
             self.telemetry.llm_load(endpoint.shown_url, endpoint.in_flight)
             return index, endpoint
 
-    def _release(self, endpoint: Endpoint, error: str = "", outcome: str = "") -> None:
-        """Hand an endpoint back; `outcome` (ok, error, cancelled) defaults to what `error` says."""
+    def _release(self, endpoint: Endpoint, error: str = "", outcome: str = "", wait_s: float | None = None) -> None:
+        """Hand an endpoint back; `outcome` (ok, error, cancelled) defaults to what `error` says. A failed one
+        rests a while (2 s per failure in a row, at most 30 s), or as long as it asked (`wait_s`, Retry-After)."""
         self.telemetry.llm_request(endpoint.shown_url, outcome or ("error" if error else "ok"))
         with self._lock:
             endpoint.in_flight -= 1
@@ -115,6 +105,8 @@ class LLMPool:
                 endpoint.failures += 1
                 endpoint.last_error = error
                 endpoint.down_until = time.monotonic() + min(30.0, 2.0 * endpoint.failures)
+                if wait_s is not None:
+                    endpoint.retry_at = endpoint.down_until = time.monotonic() + wait_s
             else:
                 endpoint.failures = 0
                 endpoint.last_ok = time.time()
@@ -161,7 +153,7 @@ class LLMPool:
     async def _stream(self, body: dict, served: dict) -> AsyncGenerator[str, None]:
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
-        for endpoint in self._candidates(tried):
+        for endpoint in self._candidates(tried, errors):
             served["endpoint"] = endpoint.shown_url
             started, has_text, finish, chunks, deltas = False, False, None, 0, 0
             stream: AsyncGenerator[Chunk, None] | None = None
@@ -180,14 +172,18 @@ class LLMPool:
                         endpoint.last_token = time.monotonic()
                         yield chunk.delta
                 served["finish_reason"] = finish
+                if not chunks:
+                    raise LLMContextOverflow(NO_DATA)
                 if not has_text or finish is None:
-                    what = ("a stream that ended before any data (llama.cpp does this when the prompt is longer "
-                            "than its context: check LLM_CONTEXT_WINDOW and LLM_CHARS_PER_TOKEN)" if not chunks else
-                            "an empty reply" if not has_text else "a reply that stopped without a finish reason")
+                    what = "an empty reply" if not has_text else "a reply that stopped without a finish reason"
                     raise LLMIncomplete(f"{what} (incomplete)")
                 self._release(endpoint)
                 return
-            except _FAILOVER_ERRORS as err:
+            except FAILOVER_ERRORS as err:
+                if (refused := refusal(err)) is not None:
+                    self._release(endpoint, outcome="error")
+                    log.warning("LLM endpoint %s refused the request: %s", endpoint.shown_url, refused)
+                    raise refused from err
                 reason = self._failed(endpoint, err, errors, len(tried) < len(self.endpoints) and not started)
                 if started:
                     raise LLMIncomplete(f"the answer from {endpoint.shown_url} broke off: {reason}") from err
@@ -202,21 +198,25 @@ class LLMPool:
             finally:
                 if stream is not None:  # closes the HTTP response, so the server stops generating at once
                     await stream.aclose()
-        raise _no_answer(errors)
+        raise no_answer(errors)
 
-    def _candidates(self, tried: set[int]) -> Iterator[Endpoint]:
-        """Endpoints to try in turn, least busy first, each taken (in flight) when handed out."""
+    def _candidates(self, tried: set[int], errors: list) -> Iterator[Endpoint]:
+        """Endpoints to try in turn, least busy first, each taken (in flight) when handed out. Those waiting out a
+        Retry-After are skipped and noted in `errors`."""
+        now = time.monotonic()
+        for endpoint in self.endpoints:
+            if endpoint.retry_at > now:
+                errors.append((LLMUnavailable, f"{endpoint.shown_url}: asked to wait {endpoint.retry_at - now:.0f} s "
+                                               f"more (Retry-After) after: {endpoint.last_error}"))
         while (picked := self._pick(tried)) is not None:
             tried.add(picked[0])
             yield picked[1]
 
     def _failed(self, endpoint: Endpoint, err: BaseException, errors: list, failing_over: bool) -> str:
         """Count a failure against the endpoint (it rests for a while), log it, and note it for the final error."""
-        kind = (LLMIncomplete if isinstance(err, LLMIncomplete) else
-                LLMUnavailable if isinstance(err, (*_CONNECT_ERRORS, httpx.HTTPError)) or
-                getattr(err, "unavailable", False) else LLMError)
+        kind = error_kind(err)
         reason = redact_text(f"{type(err).__name__}: {err}")
-        self._release(endpoint, reason)
+        self._release(endpoint, reason, wait_s=retry_after(err))
         if failing_over:
             self.telemetry.llm_failover(endpoint.shown_url)
         log.warning("LLM endpoint %s failed: %s%s", endpoint.shown_url, reason,
@@ -232,22 +232,25 @@ class LLMPool:
             options["temperature"] = temperature
         tried: set[int] = set()
         errors: list[tuple[type[LLMError], str]] = []
-        for endpoint in self._candidates(tried):
+        for endpoint in self._candidates(tried, errors):
             try:
                 if not endpoint.model:
                     self._discover_now(endpoint)
                 reply = endpoint.llm.chat(messages, **options)
                 text = reply.message.content or ""
-                if not text.strip() or _finish_reason(reply.raw) is None:
+                if not text.strip() or finish_reason(reply.raw) is None:
                     raise LLMIncomplete("an empty reply" if not text.strip() else "a reply without a finish reason")
                 self._release(endpoint)
                 return text
-            except _FAILOVER_ERRORS as err:
+            except FAILOVER_ERRORS as err:
+                if (refused := refusal(err)) is not None:
+                    self._release(endpoint, outcome="error")
+                    raise refused from err
                 self._failed(endpoint, err, errors, len(tried) < len(self.endpoints))
             except BaseException as err:
                 self._release(endpoint, redact_text(f"{type(err).__name__}: {err}"))
                 raise
-        raise _no_answer(errors)
+        raise no_answer(errors)
 
     async def health(self, probe: Probe | None = None) -> list[dict]:
         """One report per endpoint: state ok, busy (alive but too loaded to answer the probe in time) or down,

@@ -47,6 +47,10 @@ class Reply:
     drop_after: int | None = None      # drop the connection after this many deltas
     finish: str | None = "stop"        # None: the stream ends ([DONE]) without a finish reason
     usage: tuple[int, int] | None = None  # (prompt, completion) tokens: sent in a last chunk without choices
+    message: str = "scripted failure"  # the error body's message, with a status other than 200
+    code: str | int | None = None      # the error body's code (default: the status)
+    headers: dict[str, str] = field(default_factory=dict)  # with the error response (Retry-After, say)
+    no_data: bool = False              # 200, then end the stream without a byte (llama.cpp over its context)
 
     def gap(self, i: int) -> float:
         return self.gap_s if isinstance(self.gap_s, (int, float)) else self.gap_s[i]
@@ -84,8 +88,12 @@ class FaultLLM:
         self.requests.append(body)
         reply = self.replies.popleft() if self.replies else self.preset(self.mode)
         if reply.status != 200:
-            return JSONResponse({"error": {"message": "scripted failure", "type": "server_error",
-                                           "code": reply.status}}, status_code=reply.status)
+            kind = "server_error" if reply.status >= 500 else "invalid_request_error"
+            return JSONResponse({"error": {"message": reply.message, "type": kind,
+                                           "code": reply.status if reply.code is None else reply.code}},
+                                status_code=reply.status, headers=reply.headers)
+        if reply.no_data:
+            return StreamingResponse(iter(()), media_type="text/event-stream")
         return StreamingResponse(self._events(reply), media_type="text/event-stream")
 
     async def _events(self, reply: Reply):
@@ -120,10 +128,10 @@ class FaultLLM:
 
 
 @contextmanager
-def serve_stub(stub: FaultLLM | None = None) -> Iterator[FaultLLM]:
-    """A scripted endpoint on a free port (uvicorn in a thread); its OpenAI base URL is `stub.base_url`."""
+def serve_stub(stub: FaultLLM | None = None, port: int | None = None) -> Iterator[FaultLLM]:
+    """A scripted endpoint on `port` or a free one (uvicorn in a thread); its OpenAI base URL is `stub.base_url`."""
     stub = stub or FaultLLM()
-    with serve(stub.app, ready_path="/v1/models") as base:
+    with serve(stub.app, port=port, ready_path="/v1/models") as base:
         stub.base_url = f"{base}/v1"
         yield stub
 

@@ -118,3 +118,17 @@ def test_stopping_a_stream_stops_the_server_generating(llama_server):
     assert pool.endpoints[0].in_flight == 0
     log = llama_server.log_path.read_text(errors="replace")
     assert log.count("Disconnected from client") == before + 1, log[-1500:]
+
+
+def test_llama_cpp_over_its_context_is_a_context_overflow_both_ways(llama_server):
+    """llama-cpp-python's server refuses a whole reply over its context with a 400 and ends a stream without a
+    byte: both are LLMContextOverflow (the answer path then retries once, shorter), and neither rests it."""
+    from rag.errors import LLMContextOverflow
+
+    pool = LLMPool([llama_server.base_url], llama_server.alias)
+    too_long = [ChatMessage(role="user", content="слово " * 6000)]
+    with pytest.raises(LLMContextOverflow, match="before any data"):
+        asyncio.run(collect(pool, too_long))
+    with pytest.raises(LLMContextOverflow, match="refused the request"):
+        pool.chat(too_long)
+    assert pool.endpoints[0].failures <= 1 and asyncio.run(collect(pool))
