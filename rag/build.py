@@ -30,6 +30,7 @@ def build_llm(settings: Settings) -> tuple[LLMPool, LocalLLMServer | None]:
     if not urls:
         local = LocalLLMServer(s.local_llm_model, s.models_dir, s.local_llm_threads, s.local_llm_ctx)
         local.start(s.local_llm_start_timeout_s)
+        local.supervise(s.local_llm_start_timeout_s)   # a crashed child is started again; /health says so meanwhile
         urls, model = [local.base_url], local.alias
         context_window, chars_per_token = s.local_llm_ctx, local.chars_per_token
     pool = LLMPool(urls, model, api_key=s.llm_api_key.get_secret_value(), timeout=s.llm_timeout_s,

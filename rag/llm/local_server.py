@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,11 @@ class LocalLLMServer:
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.log_path = Path(log_path) if log_path else Path(cache_dir) / "llama_server.log"
         self.process: subprocess.Popen | None = None
+        self.restarts = 0                 # times the supervisor brought the server back after it died
+        self.restarting = ""              # why the server is down while the supervisor restarts it
+        self._stopped = threading.Event()
+        self._watcher: threading.Thread | None = None
+        atexit.register(self.stop)
 
     def start(self, timeout: float = 120.0) -> LocalLLMServer:
         cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_file), "--model_alias", self.alias,
@@ -127,7 +133,6 @@ class LocalLLMServer:
         self.process = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                         env=_child_env(), preexec_fn=_die_with_parent)
         log_file.close()
-        atexit.register(self.stop)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -139,8 +144,38 @@ class LocalLLMServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        self.stop()
+        self._terminate()
         raise TimeoutError(f"embedded LLM server not ready after {timeout:.0f}s (log: {self.log_path})")
+
+    def supervise(self, start_timeout: float = 120.0, interval_s: float = 1.0, max_backoff_s: float = 60.0) -> None:
+        """Watch the child from a daemon thread: when it dies (a crash, the OOM killer), log it and start it again
+        on the same port, waiting 1, 2, 4 ... up to `max_backoff_s` seconds between failed starts. Meanwhile
+        `probe` reports it down with the reason, so /health says so; `stop` ends the watch."""
+        def watch() -> None:
+            backoff = 1.0
+            while not self._stopped.wait(interval_s):
+                proc = self.process
+                if proc is None or proc.poll() is None:
+                    continue
+                self.restarting = f"the embedded LLM process exited with code {proc.returncode}; restarting"
+                log.warning("%s (restart %d)", self.restarting, self.restarts + 1)
+                while not self._stopped.is_set():
+                    try:
+                        self.start(start_timeout)
+                    except (RuntimeError, TimeoutError, OSError) as err:
+                        log.warning("the embedded LLM did not start again (%s); next try in %.0f s",
+                                    str(err).splitlines()[0], backoff)
+                        self._stopped.wait(backoff)
+                        backoff = min(max_backoff_s, backoff * 2)
+                        continue
+                    self.restarts, self.restarting, backoff = self.restarts + 1, "", 1.0
+                    log.warning("the embedded LLM is back (pid %s, restart %d)",
+                                self.process.pid if self.process else "?", self.restarts)
+                    break
+
+        self._stopped.clear()
+        self._watcher = threading.Thread(target=watch, name="llm-supervisor", daemon=True)
+        self._watcher.start()
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -150,15 +185,23 @@ class LocalLLMServer:
         behind a long answer): the child process is running and its HTTP server answers GET /docs. While it
         computes on every core its HTTP loop can take a while: a timeout then means busy if answers are in flight
         (the pool decides), so /health itself never waits long."""
+        if self.restarting:
+            return {"state": "down", "error": self.restarting, "restarts": self.restarts}
         if not self.alive():
             code = self.process.returncode if self.process is not None else None
             return {"state": "down", "error": f"the embedded LLM process is not running (exit code {code})"}
         async with httpx.AsyncClient(timeout=timeout) as client:
             resp = await client.get(f"http://127.0.0.1:{self.port}/docs")
         resp.raise_for_status()
-        return {"state": "ok", "model": self.alias, "pid": self.process.pid if self.process else None}
+        return {"state": "ok", "model": self.alias, "pid": self.process.pid if self.process else None,
+                "restarts": self.restarts}
 
     def stop(self) -> None:
+        """Stop the server for good (the supervisor too)."""
+        self._stopped.set()
+        self._terminate()
+
+    def _terminate(self) -> None:
         proc, self.process = self.process, None
         if proc is None or proc.poll() is not None:
             return

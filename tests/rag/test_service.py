@@ -70,7 +70,8 @@ def test_health_is_down_when_the_embedded_process_dies(tmp_path):
         service.local_llm.process.wait(timeout=10)
         report = asyncio.run(service.health())
         assert report["status"] == "degraded" and report["llm"]["state"] == "down"
-        assert "not running" in report["llm"]["endpoints"][0]["error"]
+        error = report["llm"]["endpoints"][0]["error"]   # until the supervisor notices it, then while it restarts
+        assert "not running" in error or "exited with code -9; restarting" in error, error
     finally:
         service.close()
 
