@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from rag import AnswerDone, AnswerEvent, AnswerFailed, Generation, RagService, Token
+from rag import AnswerDone, AnswerEvent, AnswerFailed, Generation, RagService, SourcesFound, Token
 from webapp.auth.guard import Caller, Guard
 from webapp.errors import status_of_code
 from webapp.limits import check_ask_limits
@@ -43,9 +43,17 @@ class BadMessages(ValueError):
     """The messages hold no question to answer."""
 
 
-def failure_response(failed: AnswerFailed) -> JSONResponse:
+def failure_body(failed: AnswerFailed, seen: list[AnswerEvent]) -> dict:
+    """A failed answer in OpenAI's error shape, with the sources found (from the events `seen`) beside it."""
+    sources = next((e.answer.sources for e in seen if isinstance(e, AnswerDone)), None) or \
+        next((e.sources for e in seen if isinstance(e, SourcesFound)), [])
+    return openai_error_body(status_of_code(failed.code), _failure_message(failed), failed.code,
+                             sources=[s.model_dump(mode="json") for s in sources])
+
+
+def failure_response(failed: AnswerFailed, seen: list[AnswerEvent]) -> JSONResponse:
     """An answer that failed before its first token, as an HTTP error in OpenAI's shape."""
-    return openai_error(status_of_code(failed.code), _failure_message(failed), failed.code)
+    return JSONResponse(failure_body(failed, seen), status_code=status_of_code(failed.code))
 
 
 def _failure_message(failed: AnswerFailed) -> str:
@@ -87,8 +95,8 @@ async def _start(events: AsyncIterator[AnswerEvent]) -> tuple[list[AnswerEvent],
     head: list[AnswerEvent] = []
     async for event in events:
         if isinstance(event, AnswerFailed):
-            async for _ in events:   # its AnswerDone follows at once: the answer is counted and logged
-                pass
+            async for done in events:   # its AnswerDone follows at once: the answer is counted and logged
+                head.append(done)
             return head, event
         head.append(event)
         if isinstance(event, AnswerDone) or (isinstance(event, Token) and not event.notice):
@@ -98,7 +106,7 @@ async def _start(events: AsyncIterator[AnswerEvent]) -> tuple[list[AnswerEvent],
 
 async def _stream(events: AsyncIterator[AnswerEvent], head: list[AnswerEvent], writer: ChunkWriter,
                   include_usage: bool) -> AsyncIterator[bytes]:
-    first = True
+    first, seen = True, list(head)
     try:
         pending = list(head)
         while True:
@@ -112,8 +120,7 @@ async def _stream(events: AsyncIterator[AnswerEvent], head: list[AnswerEvent], w
                 yield writer.content(event.text, role=first)
                 first = False
             elif isinstance(event, AnswerFailed):
-                body = openai_error_body(status_of_code(event.code), _failure_message(event), event.code)
-                yield sse(json.dumps(body, ensure_ascii=False))
+                yield sse(json.dumps(failure_body(event, seen), ensure_ascii=False))
                 break
             elif isinstance(event, AnswerDone):
                 a = event.answer
@@ -172,7 +179,7 @@ def build_openai_router(service: RagService, guard: Guard) -> APIRouter:
             raise
         if failed is not None:
             await events.aclose()  # type: ignore[attr-defined]
-            return failure_response(failed)
+            return failure_response(failed, head)
         writer = ChunkWriter(req.model)
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if req.stream:
@@ -196,7 +203,7 @@ async def _complete(events: AsyncIterator[AnswerEvent], head: list[AnswerEvent],
     finally:
         await events.aclose()  # type: ignore[attr-defined]
     if failed is not None:
-        return failure_response(failed)
+        return failure_response(failed, [*head, *([done] if done else [])])
     assert done is not None, "the answer stream ended without its done event"
     a = done.answer
     body = ChatCompletion(id=writer.id, created=writer.created, model=writer.model, usage=CompletionUsage.of(a.usage),

@@ -18,9 +18,14 @@ def is_openai(request: Request) -> bool:
     return request.url.path.startswith(OPENAI_PREFIX)
 
 
-def openai_error_body(status: int, message: str, code: str | None = None, param: str | None = None) -> dict:
-    body = ErrorBody(message=message, type=_TYPES.get(status, "server_error"), param=param, code=code)
-    return ErrorResponse(error=body).model_dump()
+def openai_error_body(status: int, message: str, code: str | None = None, param: str | None = None,
+                      sources: list | None = None) -> dict:
+    """The error; `sources` (an answer that failed: the excerpts found) go beside it, which OpenAI clients ignore."""
+    body = ErrorResponse(error=ErrorBody(message=message, type=_TYPES.get(status, "server_error"), param=param,
+                                         code=code), sources=sources).model_dump(mode="json")
+    if sources is None:
+        del body["sources"]
+    return body
 
 
 def openai_error(status: int, message: str, code: str | None = None, param: str | None = None,

@@ -129,3 +129,5 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+    sources: list[Source] | None = Field(None, description="extra: on an answer that failed (the LLM), the excerpts "
+                                                           "found for the question")

@@ -43,7 +43,7 @@ def app_over_stub(tmp: Path, stub, with_protocol: bool = True, **overrides) -> I
     protocol as "p1.txt" in the space "demo" (unless not `with_protocol`): yields (base URL, service)."""
     from tests.support.fault_llm import MODEL
 
-    service, server = start_app(tmp, llm_base_url=stub.base_url, llm_model=MODEL, **{"top_k": 3, **overrides})
+    service, server = start_app(tmp, llm_base_url=stub.base_url, **{"top_k": 3, "llm_model": MODEL, **overrides})
     try:
         if with_protocol:
             service.ingest_files("demo", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
