@@ -143,3 +143,31 @@ def test_a_docx_whose_xml_expands_to_a_hundred_megabytes_is_refused_in_little_me
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert result.status == "failed" and "document.xml expands to" in result.reason, result
     assert grown_mb < 400, f"peak memory grew by {grown_mb:.0f} MB"
+
+
+def test_a_pdf_with_a_megabyte_of_text_on_one_line_costs_one_page(service, tmp_path):
+    """pdfplumber places every character: this page took 324 s, 2.7 GB and 2,101 chunks. Now a page with that many
+    drawing commands is read by pypdf, and no page yields more than MAX_PAGE_CHARS, each said in a warning."""
+    import resource
+
+    from rag.ingest.pdf import MAX_PAGE_CHARS
+    from tests.support.pdf_builder import one_line_pdf
+
+    pdf = tmp_path / "one-line.pdf"
+    pdf.write_bytes(one_line_pdf(1_000_000))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = service.ingest_files("s", [(pdf.name, pdf)])[0]
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert result.status == "ok", result
+    assert any("without layout" in w for w in result.warnings) and \
+        any(f"only the first {MAX_PAGE_CHARS:,}" in w for w in result.warnings), result.warnings
+    assert result.chunks <= MAX_PAGE_CHARS // 300, result.chunks              # about 100, not 2,101
+    assert grown_mb < 400, f"peak memory grew by {grown_mb:.0f} MB"
+
+
+def test_an_ordinary_pdf_page_keeps_its_layout_reading(tmp_path):
+    from rag.ingest.pdf import read_pdf
+    from tests.support.pdf_builder import one_line_pdf
+
+    sections = list(read_pdf(one_line_pdf(3_000), "short.pdf"))
+    assert len(sections) == 1 and len(sections[0].text) == 3_000 and not sections[0].extra
