@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 
 from config.logs import configure_logging
 from config.settings import Settings, SettingsError, load_settings
-from rag import RagService, build_service
+from rag import RagService, StoreError, build_service
 from webapp.api import install_api
 from webapp.share_tunnel import open_tunnel_in_background
 from webapp.sse import StreamHeaders
@@ -71,7 +71,11 @@ def main() -> int:
     configure_logging(settings)
     if warning := exposure_warning(settings):
         log.warning(warning)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except StoreError as err:   # the embedded store in use by another process, a server that cannot be reached
+        print(f"Quadrate Chat cannot start: {err}", file=sys.stderr)
+        return 1
     if settings.auth == "local" and not app.state.service.access.list_users():
         log.warning("AUTH=local and no user exists: nobody can sign in; set ADMIN_USER and ADMIN_PASSWORD, or "
                     "add one with `python -m rag.cli users add NAME --admin`")

@@ -23,6 +23,8 @@ import qdrant_edge as qe
 from qdrant_client import models
 from qdrant_client.http.models import QueryResponse
 
+from rag.store.folder_lock import FolderLock
+
 _META = "collection.json"
 
 
@@ -122,6 +124,8 @@ class EdgeClient:
     def __init__(self, path: str) -> None:
         self.root = Path(path)
         self.root.mkdir(parents=True, exist_ok=True)
+        self._folder_lock = FolderLock(self.root)
+        self._folder_lock.acquire()            # one process per folder: a clear error naming the other one
         self._shards: dict[str, qe.EdgeShard] = {}
         self._lock = threading.RLock()
 
@@ -264,3 +268,4 @@ class EdgeClient:
                 shard.flush()
                 shard.close()
             self._shards.clear()
+            self._folder_lock.release()
