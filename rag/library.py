@@ -102,13 +102,18 @@ class Library:
 
     def recover(self, older_than_s: float = 0.0) -> list[str]:
         """Remove documents a killed process left half-written; returns their names. Local mode owns the store
-        alone, so at start every "indexing" record is stale; with a shared Qdrant server only those without a
-        heartbeat for STALE_INGEST_S are."""
+        alone, so at start every "indexing" record is stale, and a chunk collection no space uses is a killed
+        re-index's; with a shared Qdrant server only documents without a heartbeat for STALE_INGEST_S are (another
+        replica may be re-indexing)."""
         stale = self.store.stale_documents(older_than_s)
         for doc in stale:
             log.warning("removing half-indexed %s from space %s", doc.file_name, doc.space)
             self.store.delete_document(doc.space, doc.doc_id)
             self.originals.delete(doc.space, doc.doc_id)
+        if not self.store.is_server:   # alone on the store: a collection no space uses is a killed re-index's
+            for collection in self.store.orphan_collections():
+                log.warning("removing collection %s, left by a re-index that did not finish", collection)
+                self.store.client.delete_collection(collection)
         return [d.file_name for d in stale]
 
     def reindex(self, space: str, progress: IngestProgress | None = None) -> ReindexResult:

@@ -266,6 +266,12 @@ class Store:
         docs = [DocRecord(**{k: v for k, v in r.items() if k != "kind"}) for r in records]
         return [d for d in docs if max(d.updated, d.added) < cutoff]
 
+    def orphan_collections(self) -> list[str]:
+        """Chunk collections no space points at: a re-index killed before its switch left them."""
+        used = {info.collection for info in self.list_spaces()}
+        return [c.name for c in self.client.get_collections().collections
+                if c.name.startswith("qc_space_") and c.name not in used]
+
     def new_collection(self, name: str, dim: int) -> str:
         """A fresh, empty chunk collection for a space (used by re-indexing before the switch)."""
         collection = f"{collection_for(name)}_{uuid.uuid4().hex[:8]}"

@@ -81,32 +81,91 @@ CRASHER = textwrap.dedent("""
     def progress(event):
         if event.type == "chunks":
             print("CHUNKS", event.done, flush=True)
-    service.ingest_files("s", [("big.txt", sys.argv[2])], progress)
+    if sys.argv[2] == "reindex":
+        service.reindex("s", progress)
+    else:
+        service.ingest_files("s", [(sys.argv[2].rsplit("/", 1)[-1], sys.argv[2])], progress)
 """)
 
 
-@pytest.mark.slow
-def test_killed_mid_ingest_leaves_no_half_document(make_settings, tmp_path):
-    from rag import build_service
-
-    qdrant = tmp_path / "qdrant"
-    seed = build_service(make_settings(qdrant_path=str(qdrant)), start_llm=False)
-    seed.ingest_files("s", [("p1.txt", PROTOCOLS / "protocol_001_audit_committee_meeting.txt")])
-    seed.close()
-    big = tmp_path / "big.txt"
-    big.write_text("\n\n".join(f"Раздел {i}. Критических уязвимостей выявлено {i}; бюджет {i} млн руб. " * 20
-                               for i in range(150)))
-    proc = subprocess.Popen([sys.executable, "-c", CRASHER, str(qdrant), str(big)], cwd=ROOT,
+def _kill_at_first_chunks(qdrant, what: str) -> None:
+    """Run the crasher on `what` (a file to ingest, or "reindex") and SIGKILL it once its first chunks are written."""
+    proc = subprocess.Popen([sys.executable, "-c", CRASHER, str(qdrant), what], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     line = proc.stdout.readline()
     assert line.startswith("CHUNKS"), line
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
 
+
+def _seeded(make_settings, qdrant, files):
+    from rag import build_service
+
+    seed = build_service(make_settings(qdrant_path=str(qdrant)), start_llm=False)
+    seed.ingest_files("s", [(p.name, p) for p in files])
+    seed.close()
+
+
+def _big_text(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("\n\n".join(f"Раздел {i}. Критических уязвимостей выявлено {i}; бюджет {i} млн руб. " * 20
+                                for i in range(150)))
+    return big
+
+
+def _big_pdf(tmp_path):
+    from bench.make_pdfs import make_pdf
+
+    return make_pdf(tmp_path / "report-200.pdf", 200)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("make_file", [_big_text, _big_pdf], ids=["text", "pdf-200-pages"])
+def test_killed_mid_ingest_leaves_no_half_document(make_settings, tmp_path, make_file):
+    from rag import build_service
+
+    qdrant = tmp_path / "qdrant"
+    _seeded(make_settings, qdrant, [PROTOCOLS / "protocol_001_audit_committee_meeting.txt"])
+    big = make_file(tmp_path)
+    _kill_at_first_chunks(qdrant, str(big))
+
     service = build_service(make_settings(qdrant_path=str(qdrant)), start_llm=False)  # start-up cleans up
     try:
-        assert [d.name for d in service.documents("s")] == ["p1.txt"]
-        assert {c["file_name"] for c in service.store.chunks("s")} == {"p1.txt"}
-        assert service.ingest_files("s", [("big.txt", big)])[0].status == "ok"  # and it can be indexed again
+        names = ["protocol_001_audit_committee_meeting.txt"]
+        assert [d.name for d in service.documents("s")] == names
+        assert {c["file_name"] for c in service.store.chunks("s")} == set(names)
+        result = service.ingest_files("s", [(big.name, big)])[0]              # and it can be indexed again
+        assert result.status == "ok" and (big.suffix != ".pdf" or result.pages == 200), result
+        assert sorted(d.name for d in service.documents("s")) == sorted([*names, big.name])
+    finally:
+        service.close()
+
+
+QUESTION = "Сколько критических уязвимостей выявил аудит?"
+
+
+@pytest.mark.slow
+def test_killed_mid_reindex_keeps_the_old_vectors_and_a_rerun_switches(make_settings, tmp_path):
+    from rag import build_service
+
+    qdrant = tmp_path / "qdrant"
+    protocols = sorted(PROTOCOLS.glob("*.txt"))[:6]
+    _seeded(make_settings, qdrant, protocols)
+    before = build_service(make_settings(qdrant_path=str(qdrant)), start_llm=False)
+    old_collection, chunks = before.store.collection_of("s"), before.store.count_chunks("s")
+    found = [source.file for source in before.retrieve("s", QUESTION, 3)]
+    before.close()
+    _kill_at_first_chunks(qdrant, "reindex")
+
+    service = build_service(make_settings(qdrant_path=str(qdrant)), start_llm=False)
+    try:
+        assert service.store.collection_of("s") == old_collection and service.store.count_chunks("s") == chunks
+        assert service.store.orphan_collections() == []     # the killed run's half collection is gone at start
+        assert len(service.documents("s")) == 6
+        assert [source.file for source in service.retrieve("s", QUESTION, 3)] == found   # from the old vectors
+        report = service.reindex("s")
+        assert report.documents == 6 and service.store.collection_of("s") != old_collection
+        assert [source.file for source in service.retrieve("s", QUESTION, 3)] == found   # re-chunked alike
+        assert len(service.store.client.get_collections().collections) == 2   # the registry and the space
     finally:
         service.close()
