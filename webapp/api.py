@@ -12,7 +12,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -33,12 +32,12 @@ from webapp.api_access import build_access_router
 from webapp.api_schema import (
     AskRequest,
     Deleted,
-    ErrorDetail,
     FeedbackRequest,
     HealthReport,
     IngestResponse,
     SpaceRequest,
     SpaceSummary,
+    error_responses,
 )
 from webapp.auth.gate import AccessGate
 from webapp.auth.guard import Caller, Guard
@@ -51,8 +50,7 @@ from webapp.sse import STREAM_HEADERS, sse
 from webapp.uploads import remove_stale_uploads, upload_folder
 
 log = logging.getLogger(__name__)
-_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorDetail}
-                                           for status in (401, 403, 404, 409, 413, 422, 429, 502, 503)}
+_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503)
 
 
 def _payload(event: AnswerEvent) -> dict:
@@ -169,8 +167,9 @@ def build_router(service: RagService, guard: Guard) -> APIRouter:
         return Deleted(deleted=file_name)
 
     @router.get("/spaces/{name}/documents/{file_name:path}/original", response_class=Response,
-                responses={200: {"content": {"application/octet-stream": {}},
-                                 "description": "the file as it was uploaded"}})
+                responses={200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                                 "description": "the file as it was uploaded, with the media type its name "
+                                                "implies (application/octet-stream when none)"}})
     def original(name: str, file_name: str, who: Caller) -> Response:
         """Download a document as it was uploaded."""
         access.ensure(who, name, "documents")
