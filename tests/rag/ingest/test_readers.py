@@ -113,6 +113,20 @@ def test_eml_headers_body_and_attachments():
     assert not any("tool.exe" in (s.extra.get("attachment") or "") for s in sections)
 
 
+def test_a_mail_forwarded_as_an_attachment_is_read():
+    """Mail clients forward a mail as a message/rfc822 part, without a file name: it was skipped unread."""
+    forwarded = email.message.EmailMessage()
+    forwarded["From"], forwarded["To"], forwarded["Subject"] = "cfo@bank.ru", "ivanov@bank.ru", "Смета"
+    forwarded.set_content("Смета согласована: 4,2 млн руб. до 1 апреля.")
+    msg = email.message.EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "ivanov@bank.ru", "petrov@bank.ru", "Fwd: Смета"
+    msg.set_content("Пересылаю письмо финансового директора.")
+    msg.add_attachment(forwarded)
+    sections = read(msg.as_bytes(), "fwd.eml")
+    inner = [s for s in sections if s.extra.get("attachment") == "Смета.eml"]
+    assert inner and "4,2 млн руб." in inner[0].text and "From: cfo@bank.ru" in inner[0].text
+
+
 @pytest.mark.parametrize("encoding", ["cp1251", "utf-16", "koi8-r"])
 def test_text_encodings_come_out_as_russian(encoding):
     text = "Протокол заседания комитета по аудиту. Выявлены три уязвимости в системе платежей. " * 3
