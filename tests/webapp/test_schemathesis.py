@@ -26,7 +26,7 @@ from tests.support.access import PASSWORD, PROTOCOL
 from tests.support.fault_llm import MODEL
 
 SPACE, DOC, MEMBER = "fuzz", "p1.txt", "viewer"
-EXAMPLES = 40            # fuzzed requests per operation and generation mode
+EXAMPLES = 30            # fuzzed requests per operation and generation mode
 STATEFUL_STEPS = 6
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance")
 REAL = {"name": SPACE, "space_id": SPACE, "space": SPACE, "model": SPACE, "file_name": DOC, "user": MEMBER}
