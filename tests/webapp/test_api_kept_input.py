@@ -1,8 +1,9 @@
 """What the API keeps must read back, and what it refuses gets a declared 4xx: the cases schemathesis found
-(tests/webapp/test_schemathesis.py), each as a plain request. A rating or a shared conversation with a number past
-64 bits broke every later read of the space's ratings (or of the link) with a 500; an unpaired surrogate anywhere in
-a kept request was a 500 when stored; a space made under a renamed space's old name shared its collection, and
-deleting one emptied the other; a body that is not UTF-8 was an undeclared 400 (on /v1 not in OpenAI's shape)."""
+(tests/webapp/test_schemathesis.py), each as a plain request, and one found beside them. A rating or a shared
+conversation with a number past 64 bits broke every later read of the space's ratings (or of the link) with a 500;
+a space made under a renamed space's old name shared its collection, and deleting one emptied the other; a body that
+is not UTF-8 was an undeclared 400 (on /v1 not in OpenAI's shape). Beside them (schemathesis sends valid UTF-8 only):
+an unpaired surrogate anywhere in a kept request was a 500 when stored."""
 import httpx
 import pytest
 
