@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(100.0, gt=0)
     max_upload_files: int = Field(500, ge=1, le=100_000, description="files one upload request may carry (413 over "
                                                                       "it)")
+    max_table_rows: int = Field(50_000, ge=1, le=100_000_000,
+                                description="rows one table (a CSV, a sheet) may hold; a larger one is refused "
+                                            "before it is indexed: each row becomes text to embed (8 rows a chunk), "
+                                            "and a million rows would take a day on a CPU")
     ocr_enabled: bool = Field(True, description="OCR pages without a text layer when tesseract is installed")
     ocr_langs: str = Field("rus+eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$", description="tesseract languages")
     top_k: int = Field(0, ge=0, le=50, description="sources per answer; 0 = by the model's context: 3 up to a "

@@ -64,7 +64,7 @@ def build_service(settings: Settings, start_llm: bool = True) -> RagService:
     search = HybridSearch(store, embedder, retrieval_options(s), reranker)
     originals = Originals(s.originals_url)
     ingestor = Ingestor(store, embedder, s.chunk_size, s.chunk_overlap, s.max_file_mb,
-                        ReadOptions(ocr_enabled=s.ocr_enabled, ocr_langs=s.ocr_langs), originals)
+                        ReadOptions(s.ocr_enabled, s.ocr_langs, s.max_table_rows), originals)
     service = RagService(s, store=store, embedder=embedder, search=search, ingestor=ingestor, llm=pool,
                          originals=originals, local_llm=local)
     service.access.ensure_admin(s.admin_user, s.admin_password.get_secret_value())

@@ -10,6 +10,7 @@ from pathlib import Path
 from rag.access.facade import Access
 from rag.embedding.dense import _SyncEmbedding
 from rag.errors import DocumentNotFound, EmbedderMismatch, SpaceExists, SpaceNotFound
+from rag.ingest.naming import clean_file_name
 from rag.ingest.pipeline import Ingestor
 from rag.store import feedback as feedback_store
 from rag.store.originals import Originals
@@ -93,6 +94,14 @@ class Library:
         for result in results:
             self.telemetry.ingested(result)
         return results
+
+    def refuse_too_large(self, name: str, size: int) -> IngestResult:
+        """The result of a file refused by its size (`size` bytes) before it was kept: the HTTP upload stops
+        writing a file at MAX_FILE_MB."""
+        err = self.ingestor.parser.too_large(size)
+        result = IngestResult(file=clean_file_name(name), status="failed", reason=str(err), reason_code=err.reason)
+        self.telemetry.ingested(result)
+        return result
 
     def ingest_bytes(self, space: str, name: str, data: bytes) -> IngestResult:
         space = self.space(space, create=True).name

@@ -36,11 +36,18 @@ class Document(_Public):
     notes: str = Field("", description="warnings worth showing: skipped pages, OCR used")
 
 
+# Numbers a client may send back (a conversation to share, a rating's sources) are kept in Qdrant payloads, which
+# hold 64-bit integers: a larger one comes back as a float that no longer reads as an int, and every later read of
+# the record fails (schemathesis stored n = 6.8e34 in a rating and the space's feedback list was a 500 from then on)
+SourceNumber = Annotated[int, Field(ge=1, le=10_000, description="the [n] an answer cites it by")]
+PageNumber = Annotated[int, Field(ge=0, le=1_000_000, description="1-based page or slide")]
+
+
 class Source(_Public):
     """One numbered excerpt an answer may cite as [n]."""
-    n: int
+    n: SourceNumber
     file: str
-    page: int | None = None
+    page: PageNumber | None = None
     score: float
     text: str
     heading: str = ""
@@ -115,9 +122,9 @@ class IngestResult(_Public):
 
 
 class FeedbackSource(_Public):
-    n: int
+    n: SourceNumber
     file: str
-    page: int | None = None
+    page: PageNumber | None = None
     cited: bool = False
 
 

@@ -12,10 +12,10 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
-from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from rag import (
     Answer,
@@ -33,12 +33,12 @@ from webapp.api_access import build_access_router
 from webapp.api_schema import (
     AskRequest,
     Deleted,
-    ErrorDetail,
     FeedbackRequest,
     HealthReport,
     IngestResponse,
     SpaceRequest,
     SpaceSummary,
+    error_responses,
 )
 from webapp.auth.gate import AccessGate
 from webapp.auth.guard import Caller, Guard
@@ -48,11 +48,11 @@ from webapp.limits import check_ask_limits, install_request_guards
 from webapp.metrics import install_metrics
 from webapp.openai_api import build_openai_router
 from webapp.sse import STREAM_HEADERS, sse
+from webapp.upload_form import UPLOAD_BODY, UploadForm
 from webapp.uploads import remove_stale_uploads, upload_folder
 
 log = logging.getLogger(__name__)
-_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorDetail}
-                                           for status in (401, 403, 404, 409, 413, 422, 429, 502, 503)}
+_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 502, 503)
 
 
 def _payload(event: AnswerEvent) -> dict:
@@ -169,8 +169,9 @@ def build_router(service: RagService, guard: Guard) -> APIRouter:
         return Deleted(deleted=file_name)
 
     @router.get("/spaces/{name}/documents/{file_name:path}/original", response_class=Response,
-                responses={200: {"content": {"application/octet-stream": {}},
-                                 "description": "the file as it was uploaded"}})
+                responses={200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                                 "description": "the file as it was uploaded, with the media type its name "
+                                                "implies (application/octet-stream when none)"}})
     def original(name: str, file_name: str, who: Caller) -> Response:
         """Download a document as it was uploaded."""
         access.ensure(who, name, "documents")
@@ -187,22 +188,20 @@ def build_router(service: RagService, guard: Guard) -> APIRouter:
         access.ensure(who, name, "review_feedback")
         return service.feedback(name)
 
-    @router.post("/ingest", response_model=IngestResponse)
-    def ingest(who: Caller, space_id: str = Form(...), files: list[UploadFile] = File(...)) -> IngestResponse:
-        space_id = space_id.strip()      # the space's name as stored ("  demo " is demo, not a new space)
-        access.ensure(who, space_id, "ingest")
-        if len(files) > settings.max_upload_files:
-            raise HTTPException(status_code=413, detail=f"{len(files)} files in one request; the limit is "
-                                                        f"{settings.max_upload_files} (MAX_UPLOAD_FILES)")
+    @router.post("/ingest", response_model=IngestResponse, openapi_extra=UPLOAD_BODY)
+    async def ingest(request: Request, who: Caller) -> IngestResponse:
+        """Add files to a space (made if missing): one result per file, in order. A file over MAX_FILE_MB is
+        refused by its size, and no more than that of it is ever written; over MAX_UPLOAD_FILES files is a 413."""
+        def may_ingest(space: str) -> None:
+            access.ensure(who, space.strip(), "ingest")    # "  demo " is the space demo, not a new space
+
         with upload_folder() as tmp:
-            pairs = []
-            for i, upload in enumerate(files):
-                path = Path(tmp) / f"{i:05d}"
-                with path.open("wb") as out:
-                    while block := upload.file.read(1 << 20):
-                        out.write(block)
-                pairs.append((upload.filename or f"file-{i}", path))
-            results = service.ingest_files(space_id, pairs)
+            form = UploadForm(Path(tmp), int(settings.max_file_mb * 1048576), settings.max_upload_files, may_ingest)
+            await form.receive(request)
+            space_id = (form.space_id or "").strip()
+            kept = iter(await run_in_threadpool(service.ingest_files, space_id,
+                                                [(f.name, f.path) for f in form.files if f.within]))
+            results = [next(kept) if f.within else service.refuse_too_large(f.name, f.size) for f in form.files]
         for r in results:
             access.record(who, "upload", space_id, r.status != "failed", r.file)
         return IngestResponse(space_id=space_id, results=results)

@@ -9,13 +9,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag import ApiKeyInfo, Forbidden, Principal, RagService, SharedTurn, ShareInfo
-from webapp.api_schema import Deleted, ErrorDetail
+from webapp.api_schema import Deleted, KeptRequest, error_responses
 from webapp.auth.guard import Caller, Guard
 
-_ERRORS: dict[int | str, dict] = {status: {"model": ErrorDetail} for status in (401, 403, 404, 409, 422)}
+_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
-class _Strict(BaseModel):
+class _Strict(KeptRequest):
     model_config = ConfigDict(extra="forbid")
 
 

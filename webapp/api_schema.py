@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rag import FeedbackSource, IngestResult, Space
 
@@ -14,6 +14,27 @@ def _no_surrogates(value: str) -> str:
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
         raise ValueError("text contains an unpaired surrogate (not valid Unicode)")
     return value
+
+
+class KeptRequest(BaseModel):
+    """A request whose text the store keeps (a rating, a share, a key, a member): an unpaired surrogate anywhere
+    in it (JSON allows "\\ud800") is a 422, since the store cannot hold one (a shared conversation with one was a
+    500). Checked over the raw JSON value, nested items and keys included, without recursion."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        pending = [data]
+        while pending:
+            value = pending.pop()
+            if isinstance(value, str):
+                _no_surrogates(value)
+            elif isinstance(value, dict):
+                pending.extend(value.keys())
+                pending.extend(value.values())
+            elif isinstance(value, list):
+                pending.extend(value)
+        return data
 
 
 class TextPart(BaseModel):
@@ -58,7 +79,7 @@ class SpaceRequest(BaseModel):
     _name = field_validator("name")(_no_surrogates)
 
 
-class FeedbackRequest(BaseModel):
+class FeedbackRequest(KeptRequest):
     """A reader's rating of one answer: +1 or -1, an optional comment, and what was asked and answered."""
     rating: Literal[1, -1]
     question: str = Field(..., min_length=1, max_length=100_000)
@@ -66,8 +87,6 @@ class FeedbackRequest(BaseModel):
     comment: str = Field("", max_length=4000)
     sources: list[FeedbackSource] = Field(default_factory=list, max_length=100)
     language: str = Field("", max_length=8)
-
-    _text = field_validator("question", "answer", "comment")(_no_surrogates)
 
 
 class SpaceSummary(Space):
@@ -86,6 +105,15 @@ class Deleted(BaseModel):
 class ErrorDetail(BaseModel):
     detail: str | list[dict[str, Any]] = Field(description="what went wrong (a list of fields for a 422)")
     code: str = Field("", description="stable error code, e.g. space_not_found, llm_unavailable")
+
+
+_WHY = {400: "a body that is not UTF-8 JSON, or a Host name the app does not serve (ALLOWED_HOSTS)"}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error statuses a router declares, each with the {"detail", "code"} body (webapp/errors.py)."""
+    return {status: {"model": ErrorDetail, **({"description": _WHY[status]} if status in _WHY else {})}
+            for status in statuses}
 
 
 class LLMHealth(BaseModel):

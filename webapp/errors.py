@@ -1,13 +1,16 @@
 """The one table from engine errors to HTTP statuses. Routes raise (or let through) the engine's typed errors;
 the handler installed here answers {"detail": message, "code": stable code} (OpenAI's error shape on /v1) with the
 status of the error's class (the nearest class in the table, walking up its hierarchy). Failed answers map by their
-error code the same way; a missing or wrong API key is 401."""
+error code the same way; a missing or wrong API key is 401. HTTP errors the framework raises itself (a body that is
+not UTF-8 JSON is 400, a wrong method 405) keep their status and get the same shapes."""
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from rag import (
     ERRORS_BY_CODE,
@@ -80,6 +83,24 @@ async def _auth_error(request: Request, err: Exception) -> JSONResponse:
     return error_response(request, 401, str(err), err.code, headers={"WWW-Authenticate": "Bearer"})
 
 
+def http_error_code(status: int) -> str:
+    """The stable code of a plain HTTP error: 413 is request_too_large as everywhere else, others by the status's
+    name (400 bad_request, 405 method_not_allowed)."""
+    if status == 413:
+        return "request_too_large"
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_")
+    except ValueError:
+        return "http_error"
+
+
+async def _http_error(request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, HTTPException)
+    return error_response(request, err.status_code, str(err.detail), http_error_code(err.status_code),
+                          headers=dict(err.headers or {}) or None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RagError, _rag_error)
     app.add_exception_handler(AuthError, _auth_error)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -40,7 +40,7 @@ def install_metrics(app: FastAPI, service: RagService) -> None:
     registry = service.telemetry.registry
     app.add_middleware(HttpMetrics, counter=service.telemetry.http_requests)
 
-    @app.get("/metrics", include_in_schema=True, tags=["operations"],
+    @app.get("/metrics", include_in_schema=True, tags=["operations"], response_class=Response,
              responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}})
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -7,7 +7,7 @@ import zipfile
 from collections.abc import Iterator
 
 from rag.errors import UnreadableFile
-from rag.ingest.readers import rows_as_records
+from rag.ingest.readers import rows_as_records, too_many_rows
 from rag.ingest.sections import DEFAULT_READ, ReadOptions, Section
 
 _BROKEN = (zipfile.BadZipFile, KeyError, ValueError, OSError)
@@ -83,6 +83,9 @@ def read_xlsx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> It
         raise UnreadableFile("damaged or not an Excel .xlsx file", "damaged") from err
     try:
         for sheet in book.worksheets:
+            declared = getattr(sheet, "max_row", None)      # the sheet's own dimension, when it states one
+            if isinstance(declared, int) and declared - 1 > options.max_table_rows:
+                raise too_many_rows(declared - 1, options.max_table_rows, sheet.title)
             rows = ((i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1))
             header = None
             for _, row in rows:
@@ -90,6 +93,6 @@ def read_xlsx(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> It
                     header = row
                     break
             if header is not None:
-                yield from rows_as_records(header, rows, sheet=sheet.title)
+                yield from rows_as_records(header, rows, sheet=sheet.title, limit=options.max_table_rows)
     finally:
         book.close()

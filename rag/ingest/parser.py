@@ -54,7 +54,7 @@ class FileParser:
             except OSError as err:
                 raise UnreadableFile(f"cannot read file: {err.strerror or err}") from err
             if size > self.max_bytes:
-                raise UnreadableFile(self._too_large(size), "too_large")
+                raise self.too_large(size)
             try:
                 return path.read_bytes()
             except OSError as err:
@@ -62,8 +62,9 @@ class FileParser:
 
         return load
 
-    def _too_large(self, size: int) -> str:
-        return f"file is {size / 1048576:.1f} MB; the limit is {self.max_bytes / 1048576:.0f} MB (MAX_FILE_MB)"
+    def too_large(self, size: int) -> UnreadableFile:
+        return UnreadableFile(f"file is {size / 1048576:.1f} MB; the limit is {self.max_bytes / 1048576:.0f} MB "
+                              f"(MAX_FILE_MB)", "too_large")
 
     def produce(self, space: str, items: list[tuple[str, Loader]], out: queue.Queue,
                  stop: threading.Event, catalog: Catalog) -> None:
@@ -98,7 +99,7 @@ class FileParser:
         t0 = time.thread_time()
         data = load()
         if len(data) > self.max_bytes:
-            raise UnreadableFile(self._too_large(len(data)), "too_large")
+            raise self.too_large(len(data))
         content_hash = hashlib.sha256(data).hexdigest()
         duplicate = catalog.duplicate_of(content_hash, name)
         if duplicate:

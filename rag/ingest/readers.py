@@ -4,7 +4,6 @@ content must match the extension, and Office zips must not be bombs."""
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -42,14 +41,23 @@ def _read_markdown(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) 
         yield Section(text="\n".join(lines), heading=heading)
 
 
+def too_many_rows(rows: int | str, limit: int, sheet: str = "") -> UnreadableFile:
+    return UnreadableFile(f"{f'sheet {sheet}' if sheet else 'the table'} has {rows} rows; the limit is {limit} "
+                          f"(MAX_TABLE_ROWS): each row becomes text to search, and this many would take hours to "
+                          f"index; split the table, or keep the rows that matter", "too_large")
+
+
 def rows_as_records(header: list[str], rows: Iterator[tuple[int, list]], sheet: str = "",
-                    rows_per_section: int = 8) -> Iterator[Section]:
-    """Table rows as readable records `column: value; …`, a few per section, each section naming its rows."""
+                    rows_per_section: int = 8, limit: int | None = None) -> Iterator[Section]:
+    """Table rows as readable records `column: value; …`, a few per section, each section naming its rows; more
+    than `limit` rows is refused."""
     header = [str(h).strip() if h not in (None, "") else f"column {i + 1}" for i, h in enumerate(header)]
     batch: list[str] = []
     first = None
     prefix = f"{sheet}: " if sheet else ""
-    for line_no, row in rows:
+    for count, (line_no, row) in enumerate(rows, start=1):
+        if limit is not None and count > limit:
+            raise too_many_rows(f"more than {limit}", limit, sheet)
         pairs = [f"{h}: {str(v).strip()}" for h, v in zip(header, row, strict=False)
                  if v not in (None, "") and str(v).strip()]
         if not pairs:
@@ -63,13 +71,25 @@ def rows_as_records(header: list[str], rows: Iterator[tuple[int, list]], sheet: 
         yield Section(text="\n".join(batch), heading=sheet, extra={"rows": f"{first}-{line_no}"})
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text one at a time (io.StringIO would hold a second copy, at 4 bytes a character)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        yield text[start:end]
+        start = end
+
+
 def _read_csv(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
     text = decode_text(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    rows = sum(1 for _ in csv.reader(_lines(text), dialect)) - 1     # counted before any is indexed
+    if rows > options.max_table_rows:
+        raise too_many_rows(rows, options.max_table_rows)
+    reader = csv.reader(_lines(text), dialect)
     header = next(reader, None)
     if header:
         yield from rows_as_records(header, enumerate(reader, start=2))

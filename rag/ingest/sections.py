@@ -11,9 +11,11 @@ SLICE_CHARS = 100_000  # long texts are handed on in slices, so one huge line ne
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How files are read, from the settings: OCR of pages without a text layer (OCR_ENABLED, OCR_LANGS)."""
+    """How files are read, from the settings: OCR of pages without a text layer (OCR_ENABLED, OCR_LANGS), and the
+    most rows one table may hold (MAX_TABLE_ROWS)."""
     ocr_enabled: bool = True
     ocr_langs: str = "rus+eng"
+    max_table_rows: int = 50_000
     depth: int = 0      # how deep inside attached files this one is (an e-mail attached to an e-mail is 1)
 
 

@@ -5,6 +5,7 @@ import email
 import email.policy
 from collections.abc import Iterator
 from dataclasses import replace
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -86,12 +87,20 @@ def read_html(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> It
 
 
 def read_eml(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Iterator[Section]:
-    from rag.ingest.readers import READERS, read_sections
-
     try:
         message = email.message_from_bytes(data, policy=email.policy.default)
+    except RecursionError as err:      # Python's mail parser recurses per level: ~900 levels are past it
+        raise UnreadableFile("e-mails nested in e-mails too deep to read", "damaged") from err
     except Exception as err:
         raise UnreadableFile(f"damaged e-mail ({type(err).__name__})", "damaged") from err
+    yield from _read_message(message, options)
+
+
+def _read_message(message: EmailMessage, options: ReadOptions) -> Iterator[Section]:
+    """A mail's headers and body, then its attachments of supported types: attached files, and mails forwarded as
+    attachments (message/rfc822), read as mails themselves, MAX_ATTACHMENT_DEPTH levels deep."""
+    from rag.ingest.readers import READERS, read_sections
+
     headers = [f"{key}: {message[key]}" for key in ("From", "To", "Cc", "Date", "Subject") if message[key]]
     if not headers:
         raise UnreadableFile("not an e-mail: no From/To/Subject headers", "wrong_type")
@@ -111,13 +120,19 @@ def read_eml(data: bytes, name: str, options: ReadOptions = DEFAULT_READ) -> Ite
     inner = replace(options, depth=options.depth + 1)
     for part in message.iter_attachments():
         filename = part.get_filename() or ""
-        if Path(filename).suffix.lower() not in READERS:
-            continue
-        payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
+        if part.get_content_type() == "message/rfc822":       # forwarded as an attachment
+            forwarded = part.get_content()
+            filename = filename or f"{forwarded['Subject'] or 'forwarded'}.eml"
+            sections = _read_message(forwarded, inner)
+        elif Path(filename).suffix.lower() in READERS:
+            payload = part.get_payload(decode=True)
+            if not isinstance(payload, bytes):
+                continue
+            sections = read_sections(payload, filename, inner)
+        else:
             continue
         try:
-            for section in read_sections(payload, filename, inner):
+            for section in sections:
                 section.heading = f"{filename}: {section.heading}" if section.heading else filename
                 section.extra = {**section.extra, "attachment": filename}
                 yield section

@@ -133,8 +133,10 @@ class Store:
             existing = self.get_space(name)
             if existing:
                 return existing, False
-            info = SpaceInfo(name=name, collection=collection_for(name), embed_model=embed_model, dim=dim,
-                             created=time.time())
+            collection = collection_for(name)
+            if any(s.collection == collection for s in self.list_spaces()):  # a renamed space's: never shared
+                collection = f"{collection}_{uuid.uuid4().hex[:8]}"
+            info = SpaceInfo(name=name, collection=collection, embed_model=embed_model, dim=dim, created=time.time())
             if not self.client.collection_exists(info.collection):
                 self._create_collection(info.collection, dim)
             self.client.upsert(REGISTRY, points=[models.PointStruct(

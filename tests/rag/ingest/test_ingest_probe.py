@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from rag import build_service
+from tests.support.hostile_files import nested_mail
 from tests.support.paths import PROTOCOLS
 
 PROTOCOL = PROTOCOLS / "protocol_001_audit_committee_meeting.txt"
@@ -92,31 +93,25 @@ def test_a_space_name_with_stray_spaces_is_that_space(service):
     assert [d.name for d in service.documents("s2")] == ["p1.txt"]
 
 
-def _nested_mail(levels: int) -> bytes:
-    """An e-mail whose attached .eml holds an e-mail whose attached .eml holds ... (8bit: each level carries all
-    below it as it is)."""
-    text = "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
-    inner = f"From: a@example.com\nTo: b@example.com\nSubject: leaf\n{text}Последнее письмо цепочки.\n"
-    for i in range(levels):
-        inner = (f"From: a@example.com\nTo: b@example.com\nSubject: level {i}\nMIME-Version: 1.0\n"
-                 f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n{text}'
-                 + f"Письмо уровня {i}: обсуждаем бюджет, сроки и риски проекта. " * 5
-                 + f"\n--b{i}\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: 8bit\n"
-                 f'Content-Disposition: attachment; filename="m{i}.eml"\n\n' + inner + f"\n--b{i}--\n")
-    return inner.encode()
-
-
-def test_mails_nested_in_mails_are_read_a_few_levels_deep(service, tmp_path):
+@pytest.mark.parametrize("forwarded", [False, True], ids=["attached", "forwarded"])
+def test_mails_nested_in_mails_are_read_a_few_levels_deep(service, tmp_path, forwarded):
     from rag.ingest.readers import read_sections
     from rag.ingest.web_mail import MAX_ATTACHMENT_DEPTH
 
-    data = _nested_mail(400)
+    data = nested_mail(400, forwarded)
     sections = list(read_sections(data, "deep.eml"))
     assert len([s for s in sections if s.text.strip()]) == MAX_ATTACHMENT_DEPTH + 1      # not 401
     mail = tmp_path / "deep.eml"
     mail.write_bytes(data)
     result = service.ingest_files("s", [(mail.name, mail)])[0]
     assert result.status == "ok" and any("nested deeper" in w for w in result.warnings), result
+
+
+def test_mails_nested_past_what_the_mail_parser_holds_are_refused_clearly(service, tmp_path):
+    mail = tmp_path / "deeper.eml"
+    mail.write_bytes(nested_mail(1500, forwarded=True))
+    result = service.ingest_files("s", [(mail.name, mail)])[0]
+    assert result.status == "failed" and "too deep" in result.reason, result
 
 
 def test_a_docx_whose_xml_expands_to_a_hundred_megabytes_is_refused_in_little_memory(service, tmp_path):

@@ -58,6 +58,35 @@ def test_xlsx_rows_become_records():
     assert sections[0].heading == "Задачи" and sections[0].extra["rows"] == "2-3"
 
 
+@pytest.mark.parametrize("rows,refused", [(10, False), (11, True)])
+def test_a_table_over_max_table_rows_is_refused_before_a_row_is_read(rows, refused):
+    """A CSV of a million rows under MAX_FILE_MB became 125,000 chunks: about a day of embedding on 2 cores."""
+    from rag.errors import UnreadableFile
+
+    options = ReadOptions(max_table_rows=10)
+    csv = ("id;amount\n" + "".join(f"{i};{i * 10}\n" for i in range(rows))).encode()
+    book = openpyxl.Workbook()
+    book.active.title = "Платежи"
+    book.active.append(["id", "amount"])
+    for i in range(rows):
+        book.active.append([i, i * 10])
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    for data, name, said in ((csv, "t.csv", f"the table has {rows} rows"),
+                             (xlsx.getvalue(), "t.xlsx", f"sheet Платежи has {rows} rows")):
+        if not refused:
+            assert "amount: 90" in "\n".join(s.text for s in read_sections(data, name, options))
+            continue
+        with pytest.raises(UnreadableFile, match="MAX_TABLE_ROWS") as err:
+            next(iter(read_sections(data, name, options)))
+        assert said in str(err.value) and err.value.reason == "too_large"
+    if refused:      # a sheet that states no size is stopped while its rows are read
+        from rag.ingest.readers import rows_as_records
+
+        with pytest.raises(UnreadableFile, match="more than 10 rows"):
+            list(rows_as_records(["id"], iter([(i, [i]) for i in range(rows)]), limit=10))
+
+
 def test_html_drops_scripts_and_styles():
     html = ("<html><head><title>Отчёт</title><style>body{color:red}</style><script>var secret=1;</script></head>"
             "<body><h1>Итоги</h1><p>Выручка выросла на 12%.</p><script>alert(2)</script><ul><li>Пункт</li></ul>"
@@ -82,6 +111,20 @@ def test_eml_headers_body_and_attachments():
     attached = [s for s in sections if s.extra.get("attachment") == "график.txt"]
     assert attached and "1 марта" in attached[0].text
     assert not any("tool.exe" in (s.extra.get("attachment") or "") for s in sections)
+
+
+def test_a_mail_forwarded_as_an_attachment_is_read():
+    """Mail clients forward a mail as a message/rfc822 part, without a file name: it was skipped unread."""
+    forwarded = email.message.EmailMessage()
+    forwarded["From"], forwarded["To"], forwarded["Subject"] = "cfo@bank.ru", "ivanov@bank.ru", "Смета"
+    forwarded.set_content("Смета согласована: 4,2 млн руб. до 1 апреля.")
+    msg = email.message.EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "ivanov@bank.ru", "petrov@bank.ru", "Fwd: Смета"
+    msg.set_content("Пересылаю письмо финансового директора.")
+    msg.add_attachment(forwarded)
+    sections = read(msg.as_bytes(), "fwd.eml")
+    inner = [s for s in sections if s.extra.get("attachment") == "Смета.eml"]
+    assert inner and "4,2 млн руб." in inner[0].text and "From: cfo@bank.ru" in inner[0].text
 
 
 @pytest.mark.parametrize("encoding", ["cp1251", "utf-16", "koi8-r"])

@@ -35,6 +35,20 @@ def test_spaces_create_list_delete(make_store):
     assert store.list_documents("demo") == []
 
 
+def test_a_new_space_under_a_renamed_spaces_old_name_gets_its_own_collection(make_store):
+    """schemathesis found it: a renamed space keeps its collection, named after its old name; a space made later
+    under that name shared it, and deleting either deleted the other's chunks (a 500 on every later request)."""
+    from rag.store.space_rename import rename_space
+
+    store = make_store()
+    store.create_space("Legal", "m", 8)
+    rename_space(store, "Legal", "Legal-2024")
+    fresh, created = store.create_space("Legal", "m", 8)
+    kept = store.get_space("Legal-2024")
+    assert created and fresh.collection != kept.collection
+    assert store.delete_space("Legal") and store.client.collection_exists(kept.collection)
+
+
 def test_state_survives_a_restart(tmp_path):
     store = Store(str(tmp_path / "q"))
     store.create_space("keep", "m", 8)
