@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from rag.errors import StoreError
 
@@ -21,7 +22,7 @@ LOCK_NAME = ".lock"
 class FolderLock:
     def __init__(self, folder: Path) -> None:
         self.path = folder / LOCK_NAME
-        self._file = None
+        self._file: TextIO | None = None
 
     def acquire(self) -> None:
         handle = self.path.open("a+")
