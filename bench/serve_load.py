@@ -6,7 +6,11 @@ Per request it records the time to the first content (request sent -> first chun
 between consecutive content chunks, and the completion tokens: from the usage chunk when the server sends one
 (`stream_options.include_usage` is always asked), else the number of content chunks. Over a Gradio chat, each
 update of the growing answer is one token (the app yields once per LLM token); the last update, which only adds the
-citations, is not counted."""
+citations, is not counted.
+
+Both take the conversation so far (`history`: earlier messages, oldest first; for the Gradio chat, its own value as
+it last returned it) and give it back with the new turn in `RequestResult.conversation`, so a caller can ask
+follow-ups (bench.load's sessions)."""
 from __future__ import annotations
 
 import asyncio
@@ -62,6 +66,7 @@ class RequestResult:
     usage_reported: bool = False
     error: str = ""
     prompt: int = -1          # the index of its prompt
+    conversation: list[dict] = field(default_factory=list)   # the history with this turn, for a follow-up
 
 
 @dataclass
@@ -127,12 +132,15 @@ async def first_model(client: httpx.AsyncClient, base_url: str) -> str:
     return str(data[0]["id"])
 
 
-async def openai_request(client: httpx.AsyncClient, target: Target, prompt: str, max_tokens: int) -> RequestResult:
-    body = {"model": target.model, "messages": [{"role": "user", "content": prompt}], "stream": True,
+async def openai_request(client: httpx.AsyncClient, target: Target, prompt: str, max_tokens: int,
+                         history: list[dict] | None = None) -> RequestResult:
+    messages = [*(history or []), {"role": "user", "content": prompt}]
+    body = {"model": target.model, "messages": messages, "stream": True,
             "max_tokens": max_tokens, "temperature": 0, "stream_options": {"include_usage": True}}
     started = time.perf_counter()
     first = last = None
     gaps: list[float] = []
+    parts: list[str] = []
     chunks, usage, finish, done = 0, None, None, False
     try:
         async with client.stream("POST", f"{target.url}/chat/completions", json=body) as resp:
@@ -151,7 +159,8 @@ async def openai_request(client: httpx.AsyncClient, target: Target, prompt: str,
                     raise RuntimeError(f"error event: {json.dumps(chunk['error'], ensure_ascii=False)[:300]}")
                 usage = chunk.get("usage") or usage
                 for choice in chunk.get("choices") or []:
-                    if (choice.get("delta") or {}).get("content"):
+                    if content := (choice.get("delta") or {}).get("content"):
+                        parts.append(content)
                         now = time.perf_counter()
                         if last is None:
                             first = now
@@ -168,7 +177,8 @@ async def openai_request(client: httpx.AsyncClient, target: Target, prompt: str,
         return RequestResult(False, latency, error=f"incomplete stream: {what}")
     tokens = int(usage["completion_tokens"]) if usage and usage.get("completion_tokens") is not None else chunks
     return RequestResult(True, latency, None if first is None else first - started, gaps, tokens,
-                         usage.get("prompt_tokens") if usage else None, usage is not None)
+                         usage.get("prompt_tokens") if usage else None, usage is not None,
+                         conversation=[*messages, {"role": "assistant", "content": "".join(parts)}])
 
 
 # --- the app's Gradio chat ----------------------------------------------------------------------------------------
@@ -225,20 +235,21 @@ class GradioDriver:
         slider: dict = next((p for p in info["parameters"] if p.get("component") == "Slider"), {})
         return int(slider.get("parameter_default") or 3)
 
-    def request(self, prompt: str) -> RequestResult:
+    def request(self, prompt: str, history: list[dict] | None = None) -> RequestResult:
         started = time.perf_counter()
         times: list[float] = []
         texts: list[str] = []
-        seen, text = 0, None
+        seen, text, chat = 0, None, None
         client = self.clients.get()
         try:
-            job = client.submit(prompt, [], self.space, self.top_k, api_name="/chat")
+            job = client.submit(prompt, history or [], self.space, self.top_k, api_name="/chat")
             while True:
                 finished = job.done()
                 outputs = job.outputs()
                 now = time.perf_counter()
                 for output in outputs[seen:]:
-                    new = _answer_text(output[0] if isinstance(output, (tuple, list)) else output)
+                    chat = output[0] if isinstance(output, (tuple, list)) else output
+                    new = _answer_text(chat)
                     if new is not None and new != text:
                         times.append(now)
                         texts.append(new)
@@ -260,10 +271,11 @@ class GradioDriver:
         if _final_render(texts[-2], texts[-1]):   # the done update: the answer with its citations, no token
             times = times[:-1]
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        return RequestResult(True, latency, times[0] - started, gaps, len(times))
+        return RequestResult(True, latency, times[0] - started, gaps, len(times),
+                             conversation=list(chat) if isinstance(chat, list) else [])
 
-    async def __call__(self, prompt: str) -> RequestResult:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, self.request, prompt)
+    async def __call__(self, prompt: str, history: list[dict] | None = None) -> RequestResult:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self.request, prompt, history)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
