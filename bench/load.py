@@ -24,11 +24,12 @@ load_<phase>.png to --out (default bench/results/load-<timestamp>/).
 
 Why an asyncio client and not locust: what matters here is the first token of a stream, and locust's statistics
 are per request (one response time when the response ends); a TTFT needs custom events fired from inside a
-hand-written streaming client anyway. Locust runs its users as gevent greenlets with the standard library
-monkey-patched, under which gradio_client (threads, its own httpx polling) is not known to behave, and it brings
-gevent, Flask and their pins into the shared venv. bench.serve_load already times the first token of both
-surfaces (httpx SSE, gradio_client updates) and is tested; a few hundred sessions are cheap coroutines for asyncio.
-The client shares the 2 cores with the app, so its CPU time is reported too."""
+hand-written streaming client anyway, and locust's gevent monkey-patching is untried under the clients we have.
+The load generator shares 2 cores with the app, so its own cost decides what is measured: gradio_client (threads
+that poll every 50 ms, a deep copy of the whole chat per update) took 14-17 CPU s per 30 s for 32 Gradio chats,
+and 1.8 cores in a 64-session run, starving the app; the asyncio client of bench/gradio_chat.py (the browser's
+own protocol, one coroutine a chat) took 2.6 CPU s for the same load, and times each update as it arrives. Both
+surfaces run on one event loop (bench/load_sessions.py), and the client's CPU time is reported."""
 from __future__ import annotations
 
 import argparse

@@ -3,7 +3,9 @@ with a short think time between turns, and starts a new conversation after `turn
 until the run's time is up; a turn under way then is let finish. Sessions alternate between the app's two chat
 surfaces: its OpenAI-compatible /v1/chat/completions (streamed, the history as earlier messages) and its Gradio
 chat (/chat through gradio_client, the history as the chat's own value, as a browser sends it). Both are driven by
-bench.serve_load's clients, which time the first token of a stream; a monitor samples the app meanwhile."""
+asyncio clients, which time the first token of a stream as it arrives (bench/serve_load.py: the OpenAI stream,
+bench/gradio_chat.py: the Gradio chat over the browser's protocol, a browser session per Gradio user); a monitor
+samples the app meanwhile."""
 from __future__ import annotations
 
 import asyncio
@@ -13,16 +15,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.gradio_chat import GradioChat
 from bench.load_monitor import Monitor
 from bench.load_stats import error_kind
-from bench.serve_load import GradioDriver, RequestResult, Target, openai_client, openai_request
+from bench.serve_load import RequestResult, Target, openai_client, openai_request
 
 SURFACES = ("openai", "gradio")
 # follow-ups as a user types them, in the documents' language (Russian: no translation round trip to the LLM)
 FOLLOW_UPS = ["А кто за это отвечает?", "Какие сроки?", "Расскажи подробнее.", "Какие риски это создаёт?",
               "А что решили дальше?", "Какие цифры приводятся?"]
 
-Send = Callable[[str, list[dict]], Awaitable[RequestResult]]
+Send = Callable[[str, list[dict], str], Awaitable[RequestResult]]   # (question, history, browser session)
 
 
 @dataclass
@@ -74,13 +77,13 @@ class Load:
         # ramp up: the sessions start spread over the first tenth of the run (at most 10 s)
         await asyncio.sleep(rng.uniform(0, min(10.0, plan.seconds / 10)))
         conversation: list[dict] = []
-        turn = 0
+        turn, browser = 0, GradioChat.new_session()
         while time.perf_counter() < deadline:
             prompt = rng.choice(self.questions) if turn == 0 else rng.choice(FOLLOW_UPS)
             sent = time.perf_counter()
             self.in_flight += 1
             try:
-                result = await send(prompt, conversation)
+                result = await send(prompt, conversation, browser)
             finally:
                 self.in_flight -= 1
             self.records.append(record(result, surface, index, turn, sent - started, len(conversation)))
@@ -108,25 +111,18 @@ class Load:
 
 
 async def drive(plan: Plan, app_root: str, app_pid: int, space: str, questions: list[str]) -> Outcome:
-    """Connects the surfaces' clients (one gradio_client per Gradio session, as one browser each), asks one
-    unmeasured question on each surface (the first answer pays for cold caches), then runs the sessions."""
-    gradio_sessions = sum(plan.surface_of(i) == "gradio" for i in range(plan.sessions))
+    """Asks one unmeasured question on each surface (the first answer pays for cold caches), then runs the
+    sessions."""
     async with openai_client(plan.sessions, plan.timeout_s, plan.api_key) as client:
-        chat = GradioDriver(Target("gradio", "gradio", app_root, space), gradio_sessions, plan.top_k,
-                            plan.api_key) if gradio_sessions else None
-        try:
-            target = Target("app", "openai", f"{app_root}/v1", space)
+        target = Target("app", "openai", f"{app_root}/v1", space)
+        chat = GradioChat(client, app_root, space, plan.top_k)
+        await chat.connect()
 
-            async def openai(prompt: str, history: list[dict]) -> RequestResult:
-                return await openai_request(client, target, prompt, plan.max_tokens, history)
+        async def openai(prompt: str, history: list[dict], session: str) -> RequestResult:
+            return await openai_request(client, target, prompt, plan.max_tokens, history)
 
-            sends: dict[str, Send] = {"openai": openai}
-            if chat is not None:
-                sends["gradio"] = chat
-            warmup = [await sends[s](questions[0], []) for s in dict.fromkeys(plan.surfaces) if s in sends]
-            outcome = await Load(plan, sends, questions).run(app_root, app_pid)
-            outcome.warmup_errors = [w.error for w in warmup if not w.ok]
-            return outcome
-        finally:
-            if chat is not None:
-                chat.close()
+        sends: dict[str, Send] = {"openai": openai, "gradio": chat.ask}
+        warmup = [await sends[s](questions[0], [], chat.new_session()) for s in dict.fromkeys(plan.surfaces)]
+        outcome = await Load(plan, sends, questions).run(app_root, app_pid)
+        outcome.warmup_errors = [w.error for w in warmup if not w.ok]
+        return outcome

@@ -51,8 +51,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import result_folder
+from bench.gradio_chat import GradioDriver
 from bench.serve_load import (
-    GradioDriver,
     LevelResult,
     Target,
     first_model,
