@@ -6,6 +6,7 @@ first token over time and the app's memory over time.
     python -m bench.load --quick             # the same two phases, 60 s each (64 stub sessions still)
     python -m bench.load --llm stub --sessions 32 --minutes 2 [--out DIR]
     python -m bench.load --llm llama --llama-sessions 4 --llama-max-tokens 48
+    python -m bench.load --report bench/results/load-<timestamp>   # figures and plots again from its load.json
 
 Each phase starts its own processes as bench.serve does: bench.stub_llm (stub phase) and bench.serve_app (our app on
 a temporary store with --files demo documents in the space "load"; in the llama phase on the embedded defaults,
@@ -75,17 +76,22 @@ def run_phase(name: str, args: argparse.Namespace, out: Path) -> dict[str, Any]:
         print(f"[{name}] app at {root} (pid {app.pid}) ready in {time.perf_counter() - started:.0f} s; "
               f"{sessions} sessions for {args.minutes:g} min", file=sys.stderr, flush=True)
         outcome = asyncio.run(drive(plan, root, app.pid, SPACE, args.questions))
-    summary = summarize(outcome.records, outcome.samples, plan.seconds, args.window)
     phase = {"llm": "bench.stub_llm" if stub else "embedded llama.cpp (app defaults)", "sessions": sessions,
              "minutes": args.minutes, "max_tokens": max_tokens, "turns_per_conversation": args.turns,
              "think_s": list(plan.think_s), "window_s": args.window, "surfaces": list(plan.surfaces),
              "wall_s": round(outcome.wall_s, 1), "client_cpu_s": round(outcome.client_cpu_s, 1),
-             "warmup_errors": outcome.warmup_errors, "summary": summary,
-             "checks": checks(summary, sessions, args.minutes) if stub else []}
-    s = summary
+             "warmup_errors": outcome.warmup_errors, "turns": outcome.records, "samples": outcome.samples}
+    s = figure(name, phase)["summary"]
     print(f"[{name}] {s['turns']} turns, {s['errors']} errors, TTFT p50 {s['ttft']['all']['p50_ms']} ms, "
           f"RSS growth {s['rss_growth']['growth_pct']} %", file=sys.stderr, flush=True)
-    return {**phase, "turns": outcome.records, "samples": outcome.samples}
+    return phase
+
+
+def figure(name: str, phase: dict[str, Any]) -> dict[str, Any]:
+    """A phase's summary and (on the stub) its targets, from its turns and samples, into `phase`."""
+    phase["summary"] = summarize(phase["turns"], phase["samples"], phase["minutes"] * 60, phase["window_s"])
+    phase["checks"] = checks(phase["summary"], phase["sessions"], phase["minutes"]) if name == "stub" else []
+    return phase
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -111,6 +117,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--first-token-ms", type=float, default=20.0, help="the stub's first-token delay (20)")
     parser.add_argument("--timeout", type=float, default=600.0, help="per turn, s (default 600)")
     parser.add_argument("--out", type=Path, default=None, help="default bench/results/load-<timestamp>/")
+    parser.add_argument("--report", type=Path, default=None, metavar="DIR",
+                        help="no run: the figures, tables and plots again from DIR/load.json's turns and samples")
     args = parser.parse_args(argv)
     if bad := set(args.surfaces) - set(SURFACES):
         parser.error(f"unknown surface {', '.join(sorted(bad))}: use openai, gradio")
@@ -123,30 +131,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    started, args, info = time.perf_counter(), parse_args(argv), machine()
-    stamp, out = result_folder(args.out, "load")
-    command = "python -m bench.load " + shlex.join(argv if argv is not None else sys.argv[1:])
-    phases = {name: run_phase(name, args, out) for name in args.phases}
+def write(out: Path, data: dict[str, Any]) -> list[Path]:
+    """Prints the tables and writes load.md, the PNGs and load.json of a run into `out`."""
+    info, phases = data["machine"], data["phases"]
     brief = {name: {k: v for k, v in p.items() if k not in ("turns", "samples")} for name, p in phases.items()}
-    doc = [f"# bench.load, {stamp}", "", f"`{command}`", "",
+    doc = [f"# bench.load, {data['stamp']}", "", f"`{data['command']}`", "",
            f"{info['cpu_count']} CPUs ({info['cpu']}), {info['memory_gb']} GB; load average at the start "
            f"{', '.join(f'{x:.2f}' for x in info['load_average'])}", "", phases_table(brief)]
     for name, p in brief.items():
         doc += ["", windows_table(name, p["summary"])]
-    all_checks = [c for p in brief.values() for c in p["checks"]]
-    if all_checks:
-        doc += ["", checks_table(all_checks)]
+    data["checks"] = [c for p in brief.values() for c in p["checks"]]
+    if data["checks"]:
+        doc += ["", checks_table(data["checks"])]
     print("\n".join(doc[4:]))
     (out / "load.md").write_text("\n".join(doc) + "\n")
-    pngs = [plot(name, brief[name], p["samples"], out,
+    pngs = [plot(name, p, p["samples"], out,
                  f"bench.load, {name}: {p['sessions']} sessions × {p['minutes']:g} min on {info['cpu_count']} CPUs")
             for name, p in phases.items()]
+    (out / "load.json").write_text(json.dumps(data, ensure_ascii=False, indent=1))
+    return pngs
+
+
+def main(argv: list[str] | None = None) -> int:
+    started, args, info = time.perf_counter(), parse_args(argv), machine()
+    if args.report is not None:   # figures, tables and plots again from a run's turns and samples
+        data = json.loads((args.report / "load.json").read_text())
+        data.setdefault("stamp", args.report.name.removeprefix("load-"))
+        for name, phase in data["phases"].items():
+            figure(name, phase)
+        write(args.report, data)
+        return 0
+    stamp, out = result_folder(args.out, "load")
+    command = "python -m bench.load " + shlex.join(argv if argv is not None else sys.argv[1:])
+    phases = {name: run_phase(name, args, out) for name in args.phases}
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    (out / "load.json").write_text(json.dumps(
-        {"command": command, "argv": sys.argv, "machine": info, "settings": settings,
-         "wall_s": round(time.perf_counter() - started, 1), "phases": phases,
-         "checks": all_checks}, ensure_ascii=False, indent=1))
+    pngs = write(out, {"command": command, "stamp": stamp, "argv": sys.argv, "machine": info, "settings": settings,
+                       "wall_s": round(time.perf_counter() - started, 1), "phases": phases})
     print(f"\nwrote {out / 'load.md'}, {out / 'load.json'}, {', '.join(p.name for p in pngs)} "
           f"in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0

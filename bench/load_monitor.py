@@ -1,6 +1,7 @@
 """What bench.load watches besides its own requests: the app process's resident memory (VmRSS from /proc, no
-dependency), that of the processes it started (the embedded llama.cpp server), and how long the app's /health takes
-to answer, sampled about once a second on the load generator's event loop."""
+dependency; with its anonymous and file-backed parts and its thread count), that of the processes it started (the
+embedded llama.cpp server), and how long the app's /health takes to answer, sampled about once a second on the load
+generator's event loop."""
 from __future__ import annotations
 
 import asyncio
@@ -12,15 +13,26 @@ from pathlib import Path
 import httpx
 
 
-def rss_mb(pid: int) -> float | None:
-    """A process's resident set (VmRSS) in MB, None once it is gone."""
+def status(pid: int) -> dict[str, float]:
+    """From /proc/<pid>/status: the resident set (rss_mb), its anonymous part (anon_mb: heaps, what a leak grows)
+    and its file-backed part (file_mb: mapped files such as model weights, paged in as they are read), in MB, and
+    the thread count; empty once the process is gone."""
+    wanted = {"VmRSS": "rss_mb", "RssAnon": "anon_mb", "RssFile": "file_mb", "Threads": "threads"}
+    found: dict[str, float] = {}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+            key, _, value = line.partition(":")
+            if key in wanted:
+                number = int(value.split()[0])
+                found[wanted[key]] = number if key == "Threads" else round(number / 1024, 1)
     except (OSError, ValueError, IndexError):
-        return None
-    return None
+        return {}
+    return found
+
+
+def rss_mb(pid: int) -> float | None:
+    """A process's resident set (VmRSS) in MB, None once it is gone."""
+    return status(pid).get("rss_mb")
 
 
 def descendants(pid: int) -> list[int]:
@@ -43,6 +55,9 @@ def descendants(pid: int) -> list[int]:
 class Sample:
     t_s: float                   # since the load started
     app_rss_mb: float | None     # the app's own process
+    app_anon_mb: float | None    # its anonymous part (heaps)
+    app_file_mb: float | None    # its file-backed part (mapped files)
+    app_threads: int | None
     children_rss_mb: float       # the processes it started (the embedded LLM server), summed
     health_ms: float | None      # GET /health, None when it failed
     health_status: int | None    # its HTTP status, None on a transport error or timeout
@@ -71,11 +86,14 @@ class Monitor:
         async with httpx.AsyncClient() as client:
             tick = time.perf_counter()
             while not stop.is_set():
-                health_ms, status = await self._health(client)
+                health_ms, code = await self._health(client)
                 children = sum(r for p in descendants(self.app_pid) if (r := rss_mb(p)) is not None)
-                self.samples.append(Sample(round(time.perf_counter() - self.started, 2),
-                                           _round(rss_mb(self.app_pid)), round(children, 1), _round(health_ms),
-                                           status, self.in_flight()))
+                app = status(self.app_pid)
+                threads = app.get("threads")
+                self.samples.append(Sample(round(time.perf_counter() - self.started, 2), app.get("rss_mb"),
+                                           app.get("anon_mb"), app.get("file_mb"),
+                                           None if threads is None else int(threads), round(children, 1),
+                                           _round(health_ms), code, self.in_flight()))
                 tick += self.interval
                 # on an absolute schedule: a slow /health delays one sample, not all that follow
                 with contextlib.suppress(TimeoutError):

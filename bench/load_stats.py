@@ -6,7 +6,9 @@ their arithmetic is tested on known data.
   an error), an incomplete stream, the chat's own error message, or the exception's class (a timeout).
 - TTFT p50/p99 per time window (turns bucketed by the time they were sent), for both surfaces and each apart.
 - RSS growth after warm-up: warm-up is the first WARMUP_SHARE of the run; growth = (median RSS of the last window of
-  the run - median RSS of the first window after warm-up) / the latter, windows as wide as the TTFT buckets."""
+  the run - median RSS of the first window after warm-up) / the latter, windows as wide as the TTFT buckets; and
+  the least-squares slope of the RSS after warm-up, MB per minute. The same for the RSS's anonymous part (heaps:
+  what a leak grows) and its file-backed part (mapped files, paged in as they are read)."""
 from __future__ import annotations
 
 import re
@@ -73,21 +75,34 @@ def windows(records: list[dict], samples: list[dict], width_s: float, duration_s
     return out
 
 
-def rss_growth(samples: list[dict], duration_s: float, width_s: float) -> dict[str, Any]:
-    """The app's RSS growth after warm-up (see the module's doc), with the windows it compares."""
+def rss_growth(samples: list[dict], duration_s: float, width_s: float, key: str = "app_rss_mb") -> dict[str, Any]:
+    """The growth after warm-up of the app's RSS (or of another series of the samples: `key`), see the module's
+    doc, with the windows it compares."""
     warmup = WARMUP_SHARE * duration_s
     first = (warmup, min(duration_s, warmup + width_s))
     end = (max(warmup, duration_s - width_s), duration_s)
 
     def med(lo: float, hi: float) -> float | None:
-        values = [s["app_rss_mb"] for s in samples if lo <= s["t_s"] <= hi and s["app_rss_mb"] is not None]
+        values = [s[key] for s in samples if lo <= s["t_s"] <= hi and s.get(key) is not None]
         return median(values) if values else None
 
     base, last = med(*first), med(*end)
     growth = None if base is None or last is None else (last - base) / base * 100
     return {"warmup_s": round(warmup, 1), "baseline_window_s": [round(x, 1) for x in first],
             "end_window_s": [round(x, 1) for x in end], "baseline_mb": _r(base), "end_mb": _r(last),
-            "growth_pct": _r(growth)}
+            "growth_pct": _r(growth), "slope_mb_per_min": _r(slope_per_min(
+                [(s["t_s"], s[key]) for s in samples if warmup <= s["t_s"] <= duration_s and s.get(key) is not None]))}
+
+
+def slope_per_min(points: list[tuple[float, float]]) -> float | None:
+    """The least-squares slope of (seconds, value) points, per minute: whether the RSS still climbs at the end of
+    a run, which a growth below the target does not tell."""
+    if len(points) < 2:
+        return None
+    n = len(points)
+    mt, mv = sum(t for t, _ in points) / n, sum(v for _, v in points) / n
+    var = sum((t - mt) ** 2 for t, _ in points)
+    return None if var == 0 else sum((t - mt) * (v - mv) for t, v in points) / var * 60
 
 
 def summarize(records: list[dict], samples: list[dict], duration_s: float, width_s: float) -> dict[str, Any]:
@@ -102,6 +117,7 @@ def summarize(records: list[dict], samples: list[dict], duration_s: float, width
     rss = [s["app_rss_mb"] for s in samples if s["app_rss_mb"] is not None]
     children = [s["children_rss_mb"] for s in samples]
     health = [s["health_ms"] for s in samples if s["health_ms"] is not None]
+    threads = [s["app_threads"] for s in samples if s.get("app_threads") is not None]
     surfaces = sorted({r["surface"] for r in records})
     return {"turns": len(records), "ok": len(records) - len(errors), "errors": len(errors), "errors_by_kind": kinds,
             "turns_by_surface": {s: sum(r["surface"] == s for r in records) for s in surfaces},
@@ -110,6 +126,10 @@ def summarize(records: list[dict], samples: list[dict], duration_s: float, width
             "ttft": ttft_figures(records), "ttft_after_warmup": ttft_figures([r for r in records if r["t_s"] >= warm]),
             "rss_first_mb": rss[0] if rss else None, "rss_peak_mb": max(rss, default=None),
             "children_rss_peak_mb": max(children, default=None), "rss_growth": rss_growth(samples, duration_s, width_s),
+            "anon_growth": rss_growth(samples, duration_s, width_s, "app_anon_mb"),
+            "file_growth": rss_growth(samples, duration_s, width_s, "app_file_mb"),
+            "threads": {"first": threads[0] if threads else None, "last": threads[-1] if threads else None,
+                        "peak": max(threads, default=None)},
             "health": {"samples": len(samples), "failed": len(samples) - len(health), **_pcts(health)},
             "windows": windows(records, samples, width_s, duration_s)}
 

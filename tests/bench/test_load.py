@@ -18,8 +18,8 @@ def turn(t: float, ttft: float | None, surface: str = "openai", ok: bool = True,
 
 
 def sample(t: float, rss: float, health: float | None = 5.0) -> dict:
-    return {"t_s": t, "app_rss_mb": rss, "children_rss_mb": 0.0, "health_ms": health, "health_status": 200,
-            "in_flight": 1}
+    return {"t_s": t, "app_rss_mb": rss, "app_anon_mb": rss - 100, "app_file_mb": 100.0, "app_threads": 40 + t // 30,
+            "children_rss_mb": 0.0, "health_ms": health, "health_status": 200, "in_flight": 1}
 
 
 def test_error_kinds_from_the_clients_error_texts():
@@ -57,8 +57,11 @@ def test_rss_growth_compares_the_window_after_warm_up_with_the_last():
     assert growth["warmup_s"] == 20 and growth["baseline_window_s"] == [20, 30] and growth["end_window_s"] == [90, 100]
     assert growth["baseline_mb"] == 200 and growth["end_mb"] == 207
     assert growth["growth_pct"] == 3.5
+    assert growth["slope_mb_per_min"] == pytest.approx(6.0, abs=0.3)    # +1 MB per 10 s, in steps
+    assert load_stats.slope_per_min([(0, 10), (30, 11), (60, 12)]) == 2.0
+    assert load_stats.slope_per_min([(5, 10)]) is None
     flat = load_stats.rss_growth([sample(t, 300) for t in range(101)], 100, 10)
-    assert flat["growth_pct"] == 0
+    assert flat["growth_pct"] == 0 and flat["slope_mb_per_min"] == 0
     assert load_stats.rss_growth([], 100, 10)["growth_pct"] is None
 
 
@@ -69,6 +72,9 @@ def test_summary_and_targets():
     assert (summary["turns"], summary["errors"], summary["follow_ups"]) == (60, 0, 30)
     assert summary["rss_first_mb"] == 200 and summary["rss_peak_mb"] == 260
     assert summary["rss_growth"]["growth_pct"] == pytest.approx((255 - 217) / 217 * 100, abs=0.01)
+    assert summary["anon_growth"]["growth_pct"] == pytest.approx((155 - 117) / 117 * 100, abs=0.01)
+    assert summary["file_growth"]["growth_pct"] == 0 and summary["rss_growth"]["slope_mb_per_min"] == 60
+    assert summary["threads"] == {"first": 40, "last": 42, "peak": 42}
     assert len(summary["windows"]) == 6 and summary["health"]["failed"] == 0
     by = {c["target"]: c for c in load_stats.checks(summary, 64, 5)}
     assert by["errors"]["status"] == "PASS" and not by["errors"]["scope"]
@@ -89,6 +95,9 @@ def test_monitor_reads_this_process_and_its_children():
     try:
         assert child.pid in load_monitor.descendants(os.getpid())
         assert 1 < load_monitor.rss_mb(os.getpid()) < 100_000
+        me = load_monitor.status(os.getpid())
+        assert me["anon_mb"] + me["file_mb"] == pytest.approx(me["rss_mb"], abs=me["rss_mb"] * 0.2)
+        assert me["threads"] >= 1
     finally:
         child.kill()
         child.wait()
@@ -114,8 +123,12 @@ def test_a_tiny_real_run_on_the_stub(tmp_path):
     assert [w["from_s"] for w in s["windows"]] == [0, 6, 12]
     assert all(w["turns"] > 0 and w["ttft"]["all"]["p50_ms"] > 0 for w in s["windows"])
     assert len(stub["samples"]) >= 15 and all(x["app_rss_mb"] > 50 for x in stub["samples"])
+    assert all(x["app_anon_mb"] > 10 and x["app_threads"] > 1 for x in stub["samples"])
     assert s["rss_growth"]["growth_pct"] is not None and s["health"]["n"] >= 15
     assert {c["status"] for c in stub["checks"]} <= {"PASS", "MISS"} and len(data["checks"]) == 2
     md = (tmp_path / "load.md").read_text()
     assert "| stub | 4 × 0.3 |" in md and "| stub: window, s |" in md and "| errors | 0 | = 0 | PASS" in md
     assert (tmp_path / "load_stub.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (tmp_path / "load.md").unlink()
+    assert main(["--report", str(tmp_path)]) == 0          # the figures again from the turns and samples
+    assert (tmp_path / "load.md").read_text() == md
