@@ -12,13 +12,16 @@ Each phase starts its own processes as bench.serve does: bench.stub_llm (stub ph
 a temporary store with --files demo documents in the space "load"; in the llama phase on the embedded defaults,
 so the app starts llama.cpp itself). A session (bench/load_sessions.py) asks a question, then follow-ups carrying
 the conversation, with 0.5-2 s of think time, a new conversation every --turns turns; half the sessions use the
-OpenAI /v1/chat/completions stream, half the Gradio chat. The llama phase runs --llama-sessions (default 2: the
-server answers one stream at a time, the rest queue) with short answers (--llama-max-tokens 64) so they finish.
+OpenAI /v1/chat/completions stream, half the Gradio chat (a browser session each). One unmeasured question per
+surface goes first (cold caches); turns under way when the time is up are let finish. The llama phase runs
+--llama-sessions (default 2: the server answers one stream at a time, the rest queue) with short answers
+(--llama-max-tokens 64) so they finish.
 
 Reported per phase (bench/load_stats.py): errors by kind (HTTP status, an error event, an empty answer, a broken
 stream, a timeout), TTFT p50/p99 per window (10 s in --quick, else 30 s) for both surfaces and each, the app
-process's RSS (/proc VmRSS) and /health's response time each second, and the RSS growth after warm-up (the first
-20%): the median of the last window against the median of the first window after warm-up. The stub phase checks
+process's RSS (/proc VmRSS, with its anonymous and file-backed parts and its threads) and /health's response time
+each second, and the RSS growth after warm-up (the first 20%): the median of the last window against the median of
+the first window after warm-up, and the slope after warm-up in MB/min. The stub phase checks
 the targets: zero errors and RSS growth under 10% (set for 64 sessions over 5 minutes), PASS or MISS. Writes
 load.md, load.json (every figure, per-window series, each turn, each sample, the command line, the machine) and
 load_<phase>.png to --out (default bench/results/load-<timestamp>/).
