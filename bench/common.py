@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -12,6 +13,14 @@ def percentile(values: list[float], q: float) -> float:
     import numpy as np
 
     return float(np.percentile(np.array(values), q))
+
+
+def result_folder(out: Path | None, prefix: str) -> tuple[str, Path]:
+    """(a timestamp, the folder for a run's outputs: `out`, or RESULTS/<prefix>-<timestamp>), created."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = out or RESULTS / f"{prefix}-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return stamp, folder
 
 
 def write_json(name: str, data: dict) -> Path:

@@ -50,9 +50,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import RESULTS
+from bench.common import result_folder
+from bench.gradio_chat import GradioDriver
 from bench.serve_load import (
-    GradioDriver,
     LevelResult,
     Target,
     first_model,
@@ -248,9 +248,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    out = args.out or RESULTS / f"serve-{stamp}"
-    out.mkdir(parents=True, exist_ok=True)
+    stamp, out = result_folder(args.out, "serve")
     started = time.perf_counter()
     info = machine()
     questions = load_questions(args.questions)

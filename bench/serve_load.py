@@ -1,22 +1,19 @@
 """The load generator of bench.serve: one streamed chat request at a time through an OpenAI-compatible endpoint
-(httpx, async, one shared client) or through the app's Gradio chat (gradio_client, in threads), and a level that
-keeps at most `concurrency` requests in flight until `requests` are done.
+(httpx, async, one shared client) or through the app's Gradio chat (bench/gradio_chat.py), and a level that keeps
+at most `concurrency` requests in flight until `requests` are done.
 
 Per request it records the time to the first content (request sent -> first chunk with non-empty content), the gaps
 between consecutive content chunks, and the completion tokens: from the usage chunk when the server sends one
-(`stream_options.include_usage` is always asked), else the number of content chunks. Over a Gradio chat, each
-update of the growing answer is one token (the app yields once per LLM token); the last update, which only adds the
-citations, is not counted."""
+(`stream_options.include_usage` is always asked), else the number of content chunks. It takes the conversation so
+far (`history`: earlier messages, oldest first) and gives it back with the new turn in `RequestResult.conversation`,
+so a caller can ask follow-ups (bench.load's sessions)."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
-import queue
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +21,6 @@ from typing import Any
 import httpx
 
 from bench.common import percentile
-
-# the app's status lines before the first token (webapp/ui/chat_stream.py, STATUS "searching" and "reading")
-GRADIO_STATUS_PREFIXES = ("Ищу в документах", "Найдено источников", "Searching the documents", "Sources found")
 
 
 @dataclass
@@ -62,6 +56,7 @@ class RequestResult:
     usage_reported: bool = False
     error: str = ""
     prompt: int = -1          # the index of its prompt
+    conversation: list[dict] = field(default_factory=list)   # the history with this turn, for a follow-up
 
 
 @dataclass
@@ -127,12 +122,15 @@ async def first_model(client: httpx.AsyncClient, base_url: str) -> str:
     return str(data[0]["id"])
 
 
-async def openai_request(client: httpx.AsyncClient, target: Target, prompt: str, max_tokens: int) -> RequestResult:
-    body = {"model": target.model, "messages": [{"role": "user", "content": prompt}], "stream": True,
+async def openai_request(client: httpx.AsyncClient, target: Target, prompt: str, max_tokens: int,
+                         history: list[dict] | None = None) -> RequestResult:
+    messages = [*(history or []), {"role": "user", "content": prompt}]
+    body = {"model": target.model, "messages": messages, "stream": True,
             "max_tokens": max_tokens, "temperature": 0, "stream_options": {"include_usage": True}}
     started = time.perf_counter()
     first = last = None
     gaps: list[float] = []
+    parts: list[str] = []
     chunks, usage, finish, done = 0, None, None, False
     try:
         async with client.stream("POST", f"{target.url}/chat/completions", json=body) as resp:
@@ -151,7 +149,8 @@ async def openai_request(client: httpx.AsyncClient, target: Target, prompt: str,
                     raise RuntimeError(f"error event: {json.dumps(chunk['error'], ensure_ascii=False)[:300]}")
                 usage = chunk.get("usage") or usage
                 for choice in chunk.get("choices") or []:
-                    if (choice.get("delta") or {}).get("content"):
+                    if content := (choice.get("delta") or {}).get("content"):
+                        parts.append(content)
                         now = time.perf_counter()
                         if last is None:
                             first = now
@@ -168,109 +167,8 @@ async def openai_request(client: httpx.AsyncClient, target: Target, prompt: str,
         return RequestResult(False, latency, error=f"incomplete stream: {what}")
     tokens = int(usage["completion_tokens"]) if usage and usage.get("completion_tokens") is not None else chunks
     return RequestResult(True, latency, None if first is None else first - started, gaps, tokens,
-                         usage.get("prompt_tokens") if usage else None, usage is not None)
-
-
-# --- the app's Gradio chat ----------------------------------------------------------------------------------------
-def _answer_text(history: Any) -> str | None:
-    """The last assistant message of a Gradio chat history, or None while it is only a status line."""
-    if not isinstance(history, list) or not history or not isinstance(history[-1], dict):
-        return None
-    content = history[-1].get("content")
-    if isinstance(content, list):
-        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
-    if not isinstance(content, str) or history[-1].get("role") != "assistant":
-        return None
-    return None if content.startswith(GRADIO_STATUS_PREFIXES) else content
-
-
-def _final_render(before: str, last: str) -> bool:
-    """Whether the last update of a chat only re-renders the finished answer: stripped, with its "Sources:" block
-    (webapp/ui/citations.py) appended."""
-    added = last[len(before.rstrip()):] if last.startswith(before.rstrip()) else last
-    return last.rstrip() == before.rstrip() or any(f"\n\n{h}:\n" in added for h in ("Источники", "Sources"))
-
-
-class GradioDriver:
-    """Chats through gradio_client (imported here: a dev dependency), one Client (one browser session) per chat in
-    flight: one shared session races its stream's close against new jobs and cancels them under load.
-    gradio_client delivers each job's updates from a thread that looks for new messages every 50 ms, so TTFT and
-    gaps seen through it are quantised by that."""
-
-    POLL_S = 0.005
-
-    def __init__(self, target: Target, concurrency: int, top_k: int | None, api_key: str = "") -> None:
-        from gradio_client import Client
-
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-
-        def connect(_: int) -> Client:
-            return Client(f"{target.url}/", verbose=False, max_workers=4, headers=headers)
-
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            self.clients: queue.SimpleQueue = queue.SimpleQueue()
-            for client in pool.map(connect, range(concurrency)):
-                self.clients.put(client)
-        self.space = target.model
-        self.top_k = top_k if top_k is not None else self._default_top_k()
-        self.executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="gradio-chat")
-
-    def _default_top_k(self) -> int:
-        """The chat's own default: the top_k slider's value as the app announces it."""
-        client = self.clients.get()
-        try:
-            info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/chat"]
-        finally:
-            self.clients.put(client)
-        slider: dict = next((p for p in info["parameters"] if p.get("component") == "Slider"), {})
-        return int(slider.get("parameter_default") or 3)
-
-    def request(self, prompt: str) -> RequestResult:
-        started = time.perf_counter()
-        times: list[float] = []
-        texts: list[str] = []
-        seen, text = 0, None
-        client = self.clients.get()
-        try:
-            job = client.submit(prompt, [], self.space, self.top_k, api_name="/chat")
-            while True:
-                finished = job.done()
-                outputs = job.outputs()
-                now = time.perf_counter()
-                for output in outputs[seen:]:
-                    new = _answer_text(output[0] if isinstance(output, (tuple, list)) else output)
-                    if new is not None and new != text:
-                        times.append(now)
-                        texts.append(new)
-                        text = new
-                seen = len(outputs)
-                if finished:
-                    break
-                time.sleep(self.POLL_S)
-            job.result()
-        except Exception as err:
-            return RequestResult(False, time.perf_counter() - started, error=f"{type(err).__name__}: {err}"[:300])
-        finally:
-            self.clients.put(client)
-        latency = time.perf_counter() - started
-        if len(times) < 2:
-            return RequestResult(False, latency, error=f"the chat gave {len(times)} answer updates: {text!r:.200}")
-        if text is not None and text.lstrip().startswith("⚠️"):
-            return RequestResult(False, latency, error=f"the chat answered with an error: {text[:200]!r}")
-        if _final_render(texts[-2], texts[-1]):   # the done update: the answer with its citations, no token
-            times = times[:-1]
-        gaps = [b - a for a, b in itertools.pairwise(times)]
-        return RequestResult(True, latency, times[0] - started, gaps, len(times))
-
-    async def __call__(self, prompt: str) -> RequestResult:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, self.request, prompt)
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=True)
-        while not self.clients.empty():
-            close = getattr(self.clients.get(), "close", None)
-            if close is not None:
-                close()
+                         usage.get("prompt_tokens") if usage else None, usage is not None,
+                         conversation=[*messages, {"role": "assistant", "content": "".join(parts)}])
 
 
 # --- one level ----------------------------------------------------------------------------------------------------

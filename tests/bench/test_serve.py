@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bench import serve_load, serve_report
+from bench import gradio_chat, serve_load, serve_report
 from bench.stub_llm import MODEL, build_app, token_text
 from tests.support.servers import serve
 
@@ -27,18 +27,18 @@ def test_gradio_status_lines_match_the_app():
 
     for words in STATUS.values():
         for key in ("searching", "reading"):
-            assert words[key].split("{")[0].startswith(serve_load.GRADIO_STATUS_PREFIXES)
+            assert words[key].split("{")[0].startswith(gradio_chat.GRADIO_STATUS_PREFIXES)
 
 
 def test_the_chat_s_last_update_with_the_citations_is_no_token():
-    assert serve_load._final_render("Аудит выявил 3 ", "Аудит выявил 3\n\nИсточники:\n[1] protocol_001.txt")
-    assert serve_load._final_render("The answer [1]. ", "The answer [1].")       # no sources: stripped only
-    assert not serve_load._final_render("The answer", "The answer [1]")        # the app's added citation token
+    assert gradio_chat._final_render("Аудит выявил 3 ", "Аудит выявил 3\n\nИсточники:\n[1] protocol_001.txt")
+    assert gradio_chat._final_render("The answer [1]. ", "The answer [1].")       # no sources: stripped only
+    assert not gradio_chat._final_render("The answer", "The answer [1]")        # the app's added citation token
     def history(text: str) -> list[dict]:   # as gradio_client gives it: content as a list of parts
         return [{"role": "user", "content": "q"}, {"role": "assistant", "content": [{"type": "text", "text": text}]}]
 
-    assert serve_load._answer_text(history("Ищу в документах…")) is None
-    assert serve_load._answer_text(history("Аудит ")) == "Аудит "
+    assert gradio_chat._answer_text(history("Ищу в документах…")) is None
+    assert gradio_chat._answer_text(history("Аудит ")) == "Аудит "
 
 
 def test_a_level_against_the_stub_counts_tokens_ttft_and_gaps():
