@@ -111,6 +111,10 @@ class Settings(BaseSettings):
                                                "and downloads): a folder or an fsspec URL such as s3://bucket/qc "
                                                "(replicas share it); empty = beside QDRANT_PATH's folder "
                                                "(DATA_DIR/originals)")
+    min_free_disk_mb: float = Field(200.0, ge=0, description="the embedded store refuses to write (the file in "
+                                                             "progress fails, nothing else) when its disk would keep "
+                                                             "less free: a full disk under its memory-mapped files "
+                                                             "kills the app (SIGBUS)")
     stale_ingest_s: float = Field(600.0, gt=0, description="with a shared Qdrant server, a document left "
                                                            "'indexing' this long without a heartbeat is removed "
                                                            "at start (a crashed ingest)")

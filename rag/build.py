@@ -55,7 +55,7 @@ def build_service(settings: Settings, start_llm: bool = True) -> RagService:
         embedder = build_embedder(s.embed_model, s.embed_base_url, s.embed_api_key.get_secret_value(),
                                   s.embed_batch_size, s.embed_query_prefix, s.embed_passage_prefix)
         store = Store(s.qdrant_path, s.qdrant_url, s.qdrant_api_key.get_secret_value(), s.qdrant_shards,
-                      s.qdrant_replicas)
+                      s.qdrant_replicas, s.min_free_disk_mb)
     except BaseException:
         if local:
             local.stop()

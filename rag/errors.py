@@ -66,6 +66,11 @@ class StoreError(RagError):
     code = "store_error"
 
 
+class StoreFull(StoreError):
+    """The disk of the embedded store has too little room left for this write (MIN_FREE_DISK_MB)."""
+    code = "store_full"
+
+
 # --- LLM ------------------------------------------------------------------------------------------
 class LLMError(RagError, RuntimeError):
     """The LLM gave no usable answer."""
@@ -133,7 +138,7 @@ class InternalError(RagError):
 
 ERRORS_BY_CODE: dict[str, type[RagError]] = {
     cls.code: cls for cls in (SpaceError, SpaceNotFound, SpaceExists, InvalidSpaceName, EmbedderMismatch,
-                              DocumentNotFound, UnreadableFile, StoreError, LLMError, LLMUnavailable, LLMIncomplete,
-                              LLMContextOverflow,
+                              DocumentNotFound, UnreadableFile, StoreError, StoreFull, LLMError, LLMUnavailable,
+                              LLMIncomplete, LLMContextOverflow,
                               AccessError, UserNotFound, UserExists, Forbidden, ShareNotFound, RateLimited,
                               InternalError)}

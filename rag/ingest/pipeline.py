@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.embedding.dense import _SyncEmbedding
+from rag.errors import StoreError
 from rag.ingest.catalog import Catalog
 from rag.ingest.chunking import Chunker
 from rag.ingest.parser import FileParser, Loader, Work
@@ -42,6 +43,7 @@ class _FileState:
     parse_s: float = 0.0
     embed_s: float = 0.0
     error: str = ""
+    error_code: str = ""
 
 
 class Ingestor:
@@ -114,6 +116,9 @@ class Ingestor:
         if item.kind == "chunks":
             try:
                 self._write_batch(space, item, entry)
+            except StoreError as err:   # the store said why (its disk is full, say): that is the file's reason
+                log.warning("writing %s failed: %s", item.name, err)
+                entry.error, entry.error_code = str(err), err.code
             except Exception as err:
                 log.exception("writing %s failed", item.name)
                 entry.error = f"internal error: {type(err).__name__}: {err}"
@@ -123,7 +128,8 @@ class Ingestor:
         result = item.result
         assert result is not None
         if entry.error:
-            result = IngestResult(file=item.name, status="failed", reason=entry.error, reason_code="internal")
+            result = IngestResult(file=item.name, status="failed", reason=entry.error,
+                                  reason_code=entry.error_code or "internal")
         if result.status == "ok" and item.record is not None:
             result = self._commit(space, item.record, entry, result, catalog, items[item.index][1])
         elif entry.record is not None:
@@ -179,8 +185,10 @@ class Ingestor:
             self.store.delete_document(space, record.doc_id)
             if self.originals is not None:
                 self.originals.delete(space, record.doc_id)
-            return IngestResult(file=record.file_name, status="failed", reason_code="internal",
-                                reason=f"internal error: {type(err).__name__}: {err}")
+            known = isinstance(err, StoreError)   # the store's own reason (a full disk), or an internal error
+            return IngestResult(file=record.file_name, status="failed",
+                                reason_code=err.code if isinstance(err, StoreError) else "internal",
+                                reason=str(err) if known else f"internal error: {type(err).__name__}: {err}")
         for old in previous:
             if self.originals is not None:
                 self.originals.delete(space, old.doc_id)

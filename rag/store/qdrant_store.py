@@ -24,6 +24,7 @@ from llama_index.vector_stores.qdrant import QdrantVectorStore
 from qdrant_client import QdrantClient, models
 
 from rag.errors import InvalidSpaceName, SpaceNotFound, StoreError
+from rag.store.disk_room import DiskRoom, write_estimate
 from rag.store.edge_client import EdgeClient
 
 REGISTRY = "qc_registry"
@@ -100,11 +101,12 @@ class Store:
     """Spaces, the document registry and per-space vector stores over one Qdrant client."""
 
     def __init__(self, path: str = "./data/qdrant", url: str = "", api_key: str = "", shards: int = 1,
-                 replicas: int = 1) -> None:
+                 replicas: int = 1, min_free_mb: float = 0.0) -> None:
         # a QdrantClient (a server, or ":memory:": qdrant-client's in-process engine), or the embedded EdgeClient
         # (the same methods); the in-process ones behind one lock
         self.client: Any
         self.shards, self.replicas = shards, replicas
+        self.room: DiskRoom | None = None   # the embedded store's disk, checked before each write of chunks
         if url == ":memory:":
             self.client = _SerializedClient(QdrantClient(location=":memory:"))
             self.location = url
@@ -117,6 +119,7 @@ class Store:
                                  f"longer reads: move it away and index the documents again")
             self.client = _SerializedClient(EdgeClient(path))
             self.location = str(Path(path).resolve())
+            self.room = DiskRoom(self.location, min_free_mb)
         self.is_server = bool(url) and url != ":memory:"
         self._lock = threading.RLock()
         if not self.client.collection_exists(REGISTRY):
@@ -169,7 +172,9 @@ class Store:
 
     def add_chunks(self, collection: str, nodes: list, sparse_vectors: list[models.SparseVector]) -> None:
         """Write chunks (LlamaIndex nodes carrying their dense embedding) with their sparse vectors, in the payload
-        layout LlamaIndex's QdrantVectorStore reads and writes."""
+        layout LlamaIndex's QdrantVectorStore reads and writes. An embedded store first checks its disk's room."""
+        if self.room is not None and nodes:
+            self.room.ensure(write_estimate(nodes, len(nodes[0].get_embedding())))
         self.client.upload_points(collection, points=chunk_points(nodes, sparse_vectors), batch_size=256, wait=True)
 
     def vector_store(self, collection: str) -> QdrantVectorStore:
@@ -210,6 +215,8 @@ class Store:
 
     # --- documents --------------------------------------------------------------------------------
     def put_document(self, record: DocRecord) -> None:
+        if self.room is not None:
+            self.room.ensure(64 * 1024)
         self.client.upsert(REGISTRY, points=[models.PointStruct(
             id=_point_id("doc", record.space, record.doc_id), vector={},
             payload={"kind": "document", **asdict(record)})])
