@@ -7,6 +7,7 @@ import logging
 
 from config.settings import Settings
 from rag.embedding.dense import build_embedder
+from rag.errors import StoreError
 from rag.ingest.pipeline import Ingestor
 from rag.ingest.sections import ReadOptions
 from rag.llm.local_server import LocalLLMServer
@@ -67,8 +68,14 @@ def build_service(settings: Settings, start_llm: bool = True) -> RagService:
                         ReadOptions(s.ocr_enabled, s.ocr_langs, s.max_table_rows), originals)
     service = RagService(s, store=store, embedder=embedder, search=search, ingestor=ingestor, llm=pool,
                          originals=originals, local_llm=local)
-    service.access.ensure_admin(s.admin_user, s.admin_password.get_secret_value())
     if pool is not None and s.metrics_llm_upstream:
         service.telemetry.registry.register(UpstreamMetrics(pool))
-    service.recover(s.stale_ingest_s if s.qdrant_url else 0.0)
+    try:
+        service.access.ensure_admin(s.admin_user, s.admin_password.get_secret_value())
+        service.recover(s.stale_ingest_s if s.qdrant_url else 0.0)
+    except StoreError as err:
+        if not store.is_server:   # the embedded store is this process's own: nothing would work
+            raise
+        log.warning("start-up work on the store is left undone (%s); the app starts, its requests answer 503 "
+                    "until the server is reached", err)
     return service

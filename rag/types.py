@@ -82,7 +82,7 @@ class CitationCheck(_Public):
 
 
 ErrorCode = Literal["llm_unavailable", "llm_incomplete", "llm_context_overflow", "llm_error", "space_not_found",
-                    "internal"]
+                    "store_error", "internal"]
 Notice = Literal["empty_space", "no_sources"]
 
 

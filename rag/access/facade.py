@@ -33,7 +33,14 @@ class Access(Links):
     def __init__(self, store: Store, telemetry: Telemetry | None = None, secret: str = "") -> None:
         self.store, self.users, self.keys, self.shares = store, Users(store), Keys(store), Shares(store)
         self.telemetry = telemetry or Telemetry()
-        self.secret = deployment_secret(store, secret)
+        self._given_secret, self._secret = secret, b""
+
+    @property
+    def secret(self) -> bytes:
+        """The signing secret, read (or made) on first use: a store that is down at start is not needed yet."""
+        if not self._secret:
+            self._secret = deployment_secret(self.store, self._given_secret)
+        return self._secret
 
     def _audit(self, action: str, ok: bool, line: str, *args: object) -> None:
         """One log line and one count per access event; never a password, key or token."""

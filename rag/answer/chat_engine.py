@@ -23,7 +23,7 @@ from rag.answer.history import clean_history, clean_text, retrieval_query
 from rag.answer.llamaindex_chat import LlamaIndexChat
 from rag.answer.space_facts import SpaceFacts
 from rag.answer.translate import translate_query
-from rag.errors import LLMContextOverflow, LLMError, LLMUnavailable
+from rag.errors import LLMContextOverflow, LLMError, LLMUnavailable, StoreError
 from rag.llm.pool import LLMPool
 from rag.retrieval.retriever import SpaceRetriever
 from rag.telemetry import Telemetry
@@ -153,7 +153,8 @@ class SpaceChatEngine(LlamaIndexChat):
         try:
             nodes, timings = await self.find_nodes(question, turns)
         except Exception as err:  # the space vanished mid-question, or the store failed: a clear end, not a break
-            code: ErrorCode = "internal" if await self.facts.exists(self.space) else "space_not_found"
+            code: ErrorCode = "store_error" if isinstance(err, StoreError) else \
+                "internal" if await self.facts.exists(self.space) else "space_not_found"
             if code == "internal":
                 log.exception("retrieval failed in space %s", self.space)
             for event in self._failure(code, lang, f"{type(err).__name__}: {err}", "", [], {}, started):

@@ -32,6 +32,10 @@ ERROR_NOTES = {
                   "en": "The language model returned an error, so there is no answer. The sources found are shown."},
     "space_not_found": {"ru": "Этого пространства больше нет: его удалили, пока готовился ответ.",
                         "en": "This space no longer exists: it was deleted while the answer was being prepared."},
+    "store_error": {"ru": "Хранилище документов сейчас недоступно, поиск по документам не выполнен. Попробуйте "
+                          "позже.",
+                    "en": "The document store cannot be reached right now, so the documents were not searched. "
+                          "Please try again later."},
     "internal": {"ru": "Внутренняя ошибка при подготовке ответа. Подробности в журнале сервера.",
                  "en": "An internal error stopped the answer. The server log has the details."},
 }

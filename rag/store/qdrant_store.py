@@ -26,6 +26,7 @@ from qdrant_client import QdrantClient, models
 from rag.errors import InvalidSpaceName, SpaceNotFound, StoreError
 from rag.store.disk_room import DiskRoom, write_estimate
 from rag.store.edge_client import EdgeClient
+from rag.store.server_client import ServerClient
 
 REGISTRY = "qc_registry"
 DENSE = "text-dense"
@@ -110,8 +111,8 @@ class Store:
         if url == ":memory:":
             self.client = _SerializedClient(QdrantClient(location=":memory:"))
             self.location = url
-        elif url:
-            self.client = QdrantClient(url=url, api_key=api_key or None, timeout=30)
+        elif url:   # a server that is down at start: errors name it, and each request tries again
+            self.client = ServerClient(url, api_key, REGISTRY)
             self.location = url
         else:
             if (Path(path) / "meta.json").exists():
@@ -122,7 +123,7 @@ class Store:
             self.room = DiskRoom(self.location, min_free_mb)
         self.is_server = bool(url) and url != ":memory:"
         self._lock = threading.RLock()
-        if not self.client.collection_exists(REGISTRY):
+        if not self.is_server and not self.client.collection_exists(REGISTRY):
             self.client.create_collection(REGISTRY, vectors_config={})
 
     def close(self) -> None:
