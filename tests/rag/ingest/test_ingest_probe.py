@@ -3,6 +3,7 @@ huge section heading is not pasted in front of every chunk, a file that fails do
 "skipped as duplicate", two simultaneous uploads of one name leave exactly one version, the indexing heartbeat is
 saved, and a space name with stray spaces is the space."""
 import threading
+import time
 
 import pytest
 
@@ -166,3 +167,41 @@ def test_an_ordinary_pdf_page_keeps_its_layout_reading(tmp_path):
 
     sections = list(read_pdf(one_line_pdf(3_000), "short.pdf"))
     assert len(sections) == 1 and len(sections[0].text) == 3_000 and not sections[0].extra
+
+
+@pytest.mark.parametrize("beats", [True, False], ids=["heartbeat", "no-heartbeat-control"])
+def test_a_replica_starting_mid_ingest_keeps_an_ingest_whose_heartbeat_is_fresh(service, tmp_path, beats,
+                                                                                 monkeypatch):
+    """What a replica runs at start on a shared store (recover with STALE_INGEST_S, here 15 s), run every 0.2 s from
+    another thread while a long ingest goes on (batches of 4 chunks, each held 2 s: it outlasts 15 s on any
+    machine, and no batch takes that long on a busy one): with the heartbeat saved the ingest survives; without it (the
+    control) it is removed as a crashed one. Two app processes on one store need a Qdrant server (the embedded store
+    takes one process), so the second replica's start-up runs here in-process, on the same store."""
+    big = tmp_path / "long.txt"
+    big.write_text("\n\n".join(p.read_text(encoding="utf-8") for p in sorted(PROTOCOLS.glob("*.txt"))[:40]),
+                   encoding="utf-8")
+    service.ingestor.heartbeat_s = 0.0 if beats else 1e9
+    monkeypatch.setattr("rag.ingest.parser.BATCH_CHUNKS", 4)   # the heartbeat is saved once per batch
+    removed: list[str] = []
+    done = threading.Event()
+
+    def replica_starts() -> None:
+        while not done.wait(0.2):
+            removed.extend(service.recover(older_than_s=15.0))
+
+    def slow_batches(event) -> None:
+        if type(event).__name__ == "ChunksWritten":
+            time.sleep(2.0)
+
+    replica = threading.Thread(target=replica_starts)
+    replica.start()
+    try:
+        result = service.ingest_files("s", [(big.name, big)], slow_batches)[0]
+    finally:
+        done.set()
+        replica.join()
+    if beats:
+        assert not removed and result.status == "ok" and big.name in [d.name for d in service.documents("s")]
+        assert result.seconds > 15, "the ingest must outlast STALE_INGEST_S for the test to mean anything"
+    else:
+        assert big.name in removed
