@@ -5,6 +5,7 @@ import uuid
 import pytest
 from qdrant_client import models
 
+from rag.errors import StoreError
 from rag.store.edge_client import EdgeClient
 
 
@@ -63,7 +64,7 @@ def test_delete_persist_and_single_process(tmp_path, client):
     client.delete("c", models.FilterSelector(filter=_match("doc_id", "a")))
     client.delete("c", models.PointIdsList(points=[_point(3, "b", [0, 0, 1], [7]).id]))
     assert client.count("c").count == 1
-    with pytest.raises(Exception, match=r"WAL|lock|WouldBlock"):
+    with pytest.raises(StoreError, match=r"in use by another process \(pid \d+"):
         EdgeClient(str(tmp_path / "edge")).count("c")  # a second opener is refused while one holds the store
     client.close()
     reopened = EdgeClient(str(tmp_path / "edge"))
