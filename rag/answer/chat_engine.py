@@ -187,8 +187,9 @@ class SpaceChatEngine(LlamaIndexChat):
                 raise LLMUnavailable("no LLM is configured")
             for shrink in (1.0, _OVERFLOW_SHRINK):
                 if shrink != 1.0:  # the prompt overflowed the model's context: once more, half as long
-                    sent = sum(len(source.text) + 80 for source in sources)
-                    plan = self._plan(question, turns, found, answer_tokens, shrink, int(sent * shrink))
+                    sent = sum(len(source.text) + prompts.SOURCE_OVERHEAD_CHARS for source in sources)
+                    room = int(sent * shrink)
+                    plan = self._plan(question, turns, found, answer_tokens, shrink, room)
                     sources = plan.sources
                     self.last_nodes = nodes[:len(sources)]
                 messages = self._messages(plan, lang)

@@ -98,6 +98,7 @@ _QUESTION_SHARE = 0.25      # of the prompt budget, at most, for the question it
 _HISTORY_SHARE = 0.15       # ... and for earlier messages
 _HISTORY_MESSAGE_CHARS = 1200
 _MIN_SOURCE_CHARS = 300
+SOURCE_OVERHEAD_CHARS = 80   # a source's block markup and label in the prompt, beside its text
 
 
 def cut(text: str, chars: int) -> str:
@@ -139,12 +140,13 @@ def plan_prompt(question: str, history: list[tuple[str, str]], sources: list, co
         budget = min(budget, max_source_chars)
     kept = []
     for s in sources:
-        cost = len(s.text) + 80
+        cost = len(s.text) + SOURCE_OVERHEAD_CHARS
         if cost <= budget:
             kept.append(s)
             budget -= cost
         elif budget > 400 or not kept:
-            kept.append(s.model_copy(update={"text": cut(s.text, max(_MIN_SOURCE_CHARS, int(budget) - 80))}))
+            room = max(_MIN_SOURCE_CHARS, int(budget) - SOURCE_OVERHEAD_CHARS)
+            kept.append(s.model_copy(update={"text": cut(s.text, room)}))
             break
         else:
             break

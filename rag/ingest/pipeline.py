@@ -185,10 +185,10 @@ class Ingestor:
             self.store.delete_document(space, record.doc_id)
             if self.originals is not None:
                 self.originals.delete(space, record.doc_id)
-            known = isinstance(err, StoreError)   # the store's own reason (a full disk), or an internal error
-            return IngestResult(file=record.file_name, status="failed",
-                                reason_code=err.code if isinstance(err, StoreError) else "internal",
-                                reason=str(err) if known else f"internal error: {type(err).__name__}: {err}")
+            if isinstance(err, StoreError):   # the store's own reason (a full disk)
+                return IngestResult(file=record.file_name, status="failed", reason_code=err.code, reason=str(err))
+            return IngestResult(file=record.file_name, status="failed", reason_code="internal",
+                                reason=f"internal error: {type(err).__name__}: {err}")
         for old in previous:
             if self.originals is not None:
                 self.originals.delete(space, old.doc_id)

@@ -10,7 +10,7 @@ import httpx
 import openai
 
 from rag.errors import LLMContextOverflow, LLMError, LLMIncomplete, LLMUnavailable
-from rag.llm.openai_stream import EndpointRefused, StreamError, retry_after_s
+from rag.llm.openai_stream import EndpointRefused, StreamError, overflows, retry_after_s
 
 CONNECT_ERRORS = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError,
                    httpx.ConnectError, httpx.ConnectTimeout, ConnectionError)
@@ -37,7 +37,7 @@ def refusal(err: BaseException) -> LLMError | None:
     if isinstance(err, EndpointRefused) and not err.unavailable:
         return (LLMContextOverflow if err.overflow else LLMError)(f"the LLM refused the request: {err}")
     if isinstance(err, openai.BadRequestError):
-        overflow = getattr(err, "code", None) == "context_length_exceeded" or "context length" in str(err)
+        overflow = overflows(err.status_code, str(err))   # the same reading as the stream's EndpointRefused
         return (LLMContextOverflow if overflow else LLMError)(f"the LLM refused the request: {err}")
     return None
 

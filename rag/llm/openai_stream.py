@@ -34,6 +34,11 @@ _OVERFLOW = re.compile(r"context_length_exceeded|maximum context length|context 
 MAX_RETRY_AFTER_S = 300.0
 
 
+def overflows(status: int, body: str) -> bool:
+    """Whether an HTTP error says the prompt is longer than the model's context."""
+    return status in (400, 413) and bool(_OVERFLOW.search(body))
+
+
 def retry_after_s(value: str | None, now: float | None = None) -> float | None:
     """A Retry-After header (seconds, or an HTTP date) as seconds from now, at most MAX_RETRY_AFTER_S."""
     if not value:
@@ -57,7 +62,7 @@ class EndpointRefused(Exception):
         super().__init__(f"HTTP {status}: {body[:300]}")
         self.status = status
         self.retry_after = retry_after   # seconds the server asked us to wait (Retry-After), if it did
-        self.overflow = status in (400, 413) and bool(_OVERFLOW.search(body))
+        self.overflow = overflows(status, body)
 
     @property
     def unavailable(self) -> bool:

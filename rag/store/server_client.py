@@ -5,7 +5,9 @@ REST and OpenAI routes answer 503 `store_error`, and the chat says so. The app s
 reaches it, and every call tries again, so nothing needs a restart once the server is back."""
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -24,33 +26,28 @@ class ServerClient:
         self._inner = QdrantClient(url=url, api_key=api_key or None, timeout=30)
         self._url, self._registry, self._ready = redact_url(url), registry, False
         try:
-            self._ensure_registry()
+            self._reached(self._ensure_registry)
         except StoreError as err:
             log.warning("%s; the app starts and tries again on each request", err)
 
     def _ensure_registry(self) -> None:
         if self._ready:
             return
-        self._ready = True   # set first: the calls below come back through __getattr__
+        if not self._inner.collection_exists(self._registry):
+            self._inner.create_collection(self._registry, vectors_config={})
+        self._ready = True
+
+    def _reached(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`method` called once the registry exists, a server that cannot be reached raising StoreError."""
         try:
-            if not self.collection_exists(self._registry):
-                self.create_collection(self._registry, vectors_config={})
-        except BaseException:
-            self._ready = False
-            raise
+            self._ensure_registry()
+            return method(*args, **kwargs)
+        except _UNREACHABLE as err:
+            raise StoreError(f"the Qdrant server at {self._url} cannot be reached "
+                             f"({redact_text(f'{type(err).__name__}: {err}')})") from err
 
     def __getattr__(self, name: str):
         attr = getattr(self._inner, name)
         if not callable(attr) or name == "close":
             return attr
-
-        def call(*args: Any, **kwargs: Any):
-            try:
-                if not self._ready:
-                    self._ensure_registry()
-                return attr(*args, **kwargs)
-            except _UNREACHABLE as err:
-                raise StoreError(f"the Qdrant server at {self._url} cannot be reached "
-                                 f"({redact_text(f'{type(err).__name__}: {err}')})") from err
-
-        return call
+        return functools.partial(self._reached, attr)

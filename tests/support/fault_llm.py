@@ -141,3 +141,16 @@ def serve_stubs(count: int) -> Iterator[list[FaultLLM]]:
     """`count` independent scripted endpoints at once, each on its own port."""
     with ExitStack() as stack:
         yield [stack.enter_context(serve_stub()) for _ in range(count)]
+
+
+# what the i-th of several named endpoints answers, so that a test sees which one did
+ENDPOINT_ANSWERS = (["Ответ ", "от ", "A."], ["Ответ ", "от ", "B."], ["Ответ ", "от ", "C."])
+
+
+@contextmanager
+def serve_named_stubs(count: int) -> Iterator[list[FaultLLM]]:
+    """`count` scripted endpoints (at most 3), the i-th answering ENDPOINT_ANSWERS[i]."""
+    with serve_stubs(count) as stubs:
+        for stub, answer in zip(stubs, ENDPOINT_ANSWERS, strict=False):
+            stub.answer = list(answer)
+        yield stubs

@@ -11,11 +11,11 @@ from llama_index.core.llms import ChatMessage
 
 from rag.llm.pool import LLMIncomplete, LLMPool
 from rag.text.redact import redact_url
-from tests.support.fault_llm import ANSWER, MODEL, Reply, serve_stubs
+from tests.support.fault_llm import ANSWER, ENDPOINT_ANSWERS, MODEL, Reply
 from tests.support.servers import free_port
 
 QUESTION = [ChatMessage(role="user", content="Сколько уязвимостей выявил аудит?")]
-FROM_A, FROM_B, FROM_C = ["Ответ ", "от ", "A."], ["Ответ ", "от ", "B."], ["Ответ ", "от ", "C."]
+FROM_A, FROM_B, FROM_C = ENDPOINT_ANSWERS
 
 
 async def collect(pool: LLMPool, served: dict | None = None) -> str:
@@ -45,22 +45,6 @@ async def until(condition, timeout: float = 10.0) -> None:
 
 def with_credentials(url: str) -> str:
     return url.replace("http://", "http://alice:s3cret-pw@", 1)
-
-
-@pytest.fixture
-def two():
-    with serve_stubs(2) as stubs:
-        for stub, answer in zip(stubs, (FROM_A, FROM_B), strict=True):
-            stub.answer = list(answer)
-        yield stubs
-
-
-@pytest.fixture
-def three():
-    with serve_stubs(3) as stubs:
-        for stub, answer in zip(stubs, (FROM_A, FROM_B, FROM_C), strict=True):
-            stub.answer = list(answer)
-        yield stubs
 
 
 def test_concurrent_streams_are_spread_evenly(three):

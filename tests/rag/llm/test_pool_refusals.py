@@ -12,18 +12,10 @@ from rag.errors import LLMContextOverflow, LLMError, LLMUnavailable
 from rag.llm.openai_stream import retry_after_s
 from rag.llm.pool import LLMPool
 from tests.rag.llm.test_pool_endpoints import FROM_A, FROM_B, collect, run
-from tests.support.fault_llm import MODEL, Reply, serve_stubs
+from tests.support.fault_llm import MODEL, Reply
 
 OVERFLOW = ("This model's maximum context length is 4096 tokens. However, you requested 5120 tokens (4608 in the "
             "messages, 512 in the completion). Please reduce the length of the messages or completion.")
-
-
-@pytest.fixture
-def two():
-    with serve_stubs(2) as stubs:
-        for stub, answer in zip(stubs, (FROM_A, FROM_B), strict=True):
-            stub.answer = list(answer)
-        yield stubs
 
 
 def test_retry_after_in_seconds_or_as_a_date():
