@@ -39,7 +39,7 @@ def index_corpus(service, corpus: Path, log) -> float:
     files = collect_files(corpus)
     results = service.ingest_files(SPACE, [(p.relative_to(corpus).as_posix(), p) for p in files])
     seconds = time.perf_counter() - started
-    log(f"indexed {sum(r.status in ('ok', 'unchanged') for r in results)}/{len(files)} files in {seconds:.1f}s")
+    log(f"indexed {sum(r.status != 'failed' for r in results)}/{len(files)} files in {seconds:.1f}s")
     return seconds
 
 
