@@ -139,10 +139,14 @@ class Settings(BaseSettings):
     sparse_weight: float = Field(0.95, ge=0.0, le=10.0,
                                  description="RRF weight of the sparse branch (dense = 1); under 1 breaks ties "
                                              "for dense")
-    rrf_k: int = Field(60, ge=1, le=1000)
-    max_chunks_per_doc: int = Field(4, ge=0, le=50, description="diversity: sources one document may hold; 0 = any")
+    rrf_k: int = Field(20, ge=1, le=1000, description="RRF's k: lower lets the best ranks of each branch weigh more")
+    max_chunks_per_doc: int = Field(0, ge=0, le=50, description="diversity: sources one document may hold; 0 = any")
     merge_scan: int = Field(10, ge=0, le=200, description="merge neighbouring chunks among this many candidates")
     merge_max_chunks: int = Field(3, ge=1, le=10, description="chunks one merged source may hold")
+    min_coverage: float = Field(0.34, ge=0.0, le=1.0,
+                                description="the abstention gate: answer 'not in the documents' without the LLM "
+                                            "when less than this share of the question's meaningful words (or of "
+                                            "its translation's) occurs anywhere in the space; 0 = off")
     rerank: str = Field("", description="'' = off, 'llm' = the LLM reranks, or a cross-encoder id/path")
     rerank_candidates: int = Field(10, ge=2, le=100)
     query_translation: Literal["auto", "off"] = Field(

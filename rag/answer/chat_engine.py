@@ -74,14 +74,14 @@ class SpaceChatEngine(LlamaIndexChat):
         query = prompts.cut(retrieval_query(question, history), self.max_query_chars)
         phrasings: list[str] = [query]
         timings: dict[str, float | str | None] = {}
-        if self.query_translation == "auto" and self.llm is not None:
-            target = await self.facts.language(self.space)
-            if target and target != detect_language(question):
-                translated = await translate_query(self.llm, query, target)
-                timings["translate_ms"] = round((time.perf_counter() - started) * 1000, 1)
-                if translated:
-                    phrasings.append(translated)
-                    timings["translation"] = translated
+        target = await self.facts.language(self.space)
+        self.retriever.cross_lingual = bool(target) and target != detect_language(question)
+        if self.query_translation == "auto" and self.llm is not None and self.retriever.cross_lingual:
+            translated = await translate_query(self.llm, query, target)
+            timings["translate_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            if translated:
+                phrasings.append(translated)
+                timings["translation"] = translated
         nodes = await self.retriever.aretrieve(QueryBundle(query_str=query, custom_embedding_strs=phrasings))
         timings["retrieve_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return nodes, timings

@@ -34,7 +34,7 @@ def transliterate(word: str) -> str:
     return "".join(_TRANSLIT.get(ch, ch) for ch in word.lower())
 
 
-def _word_terms(raw: str, token: str) -> list[str]:
+def word_terms(raw: str, token: str) -> list[str]:
     if token[0].isdigit():
         return [token]
     terms = [stemming.stem(token)]
@@ -50,7 +50,7 @@ def terms(text: str) -> list[str]:
     out: list[str] = []
     for raw, token in stemming.raw_tokens(text):
         if token not in stemming.STOP_WORDS:
-            out.extend(_word_terms(raw, token))
+            out.extend(word_terms(raw, token))
     return out
 
 

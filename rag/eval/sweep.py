@@ -1,5 +1,6 @@
 """Retrieval settings compared on several evaluation sets in one run:
-`python -m rag.eval.sweep --set NAME=DATASET@CORPUS ... [--grid NAME=V1,V2 ...] [--ingest NAME=VALUE ...]`.
+`python -m rag.eval.sweep --set NAME=DATASET@CORPUS ... [--grid NAME=V1,V2 ... | --config NAME=V,NAME=V ...]
+[--ingest NAME=VALUE ...]`.
 
 Each corpus is indexed once (under --index-root, kept and reused; the folder's name carries the --ingest
 settings, so another chunk size gets its own index). Each question's translation is asked of the LLM once and
@@ -21,6 +22,7 @@ from pathlib import Path
 from rag.answer.chat_engine import to_source
 from rag.eval.harness import SPACE, first_hit_rank, index_corpus, load_dataset
 from rag.eval.metrics import language_of, summarize
+from rag.text.language import detect_language
 
 METRICS = ("hit@1", "hit@5", "mrr")
 
@@ -59,6 +61,7 @@ class Sweep:
         self.cache, self.log = cache, log
         self.index_s = index_corpus(self.service, corpus, log)
         self.base = self.service.search.options
+        self.language = asyncio.run(self.service.facts.language(SPACE))
 
     def phrasings(self, question: str) -> list[str]:
         """The question and, when asked in another language than the documents', its translation (cached)."""
@@ -78,11 +81,12 @@ class Sweep:
             phrasings = self.phrasings(item["question"])
             if config.get("translation") == "off":
                 phrasings = phrasings[:1]
-            found = self.service.search.retrieve(SPACE, phrasings[0], 5, tuple(phrasings[1:]))
+            gate = detect_language(item["question"]) == self.language   # as the chat engine decides
+            found = self.service.search.retrieve(SPACE, phrasings[0], 5, tuple(phrasings[1:]), gate=gate)
             sources = [to_source(i, n) for i, n in enumerate(found.nodes, start=1)]
             answerable = bool(item.get("source"))
             rows.append({"id": item["id"], "lang": language_of(item), "answerable": answerable,
-                         "rank": first_hit_rank(sources, item) if answerable else None})
+                         "rank": first_hit_rank(sources, item) if answerable else None, "refused": not sources})
         return rows
 
 
@@ -91,11 +95,13 @@ def _cell(summary: dict) -> str:
 
 
 def table(results: list[dict], sets: list[str]) -> str:
-    head = "| settings | " + " | ".join(f"{s} hit@1 / hit@5 / MRR" for s in sets) + " | EN (all sets) | mean |"
-    lines = [head, "|" + "---|" * (len(sets) + 3)]
+    head = ("| settings | " + " | ".join(f"{s} hit@1 / hit@5 / MRR" for s in sets)
+            + " | EN (all sets) | mean | refused without the LLM: answerable, unanswerable |")
+    lines = [head, "|" + "---|" * (len(sets) + 4)]
     for r in results:
         cells = [_cell(r["sets"][s]) for s in sets]
-        lines.append(f"| {r['label']} | " + " | ".join(cells) + f" | {_cell(r['en'])} | {_cell(r['mean'])} |")
+        gate = f"{r['gate']['answerable']}, {r['gate']['unanswerable']} of {r['gate']['of_unanswerable']}"
+        lines.append(f"| {r['label']} | " + " | ".join(cells) + f" | {_cell(r['en'])} | {_cell(r['mean'])} | {gate} |")
     return "\n".join(lines)
 
 
@@ -121,9 +127,16 @@ def run(sets: dict[str, tuple[Path, Path]], configs: list[dict], root: Path, ing
     for i, config in enumerate(configs):
         per_set = {name: summarize(rows[(i, name)]) for name in sets}
         en = summarize([r for name in sets for r in rows[(i, name)] if r["lang"] == "en"])
-        mean = {m: round(sum(per_set[s][m] for s in sets) / len(sets), 4) for m in METRICS}
+        scored = [s for s in sets if per_set[s]["hit@5"] is not None]
+        mean = {m: round(sum(per_set[s][m] for s in scored) / len(scored), 4) for m in METRICS}
+        every = [r for name in sets for r in rows[(i, name)]]
+        # the abstention gate: questions it answered "not in the documents" without the LLM
+        gate = {"answerable": sum(r["refused"] for r in every if r["answerable"]),
+                "unanswerable": sum(r["refused"] for r in every if not r["answerable"]),
+                "of_unanswerable": sum(not r["answerable"] for r in every)}
         label = ", ".join(f"{k}={v}" for k, v in config.items()) or "defaults"
         results.append({"label": label, "config": config, "ingest": ingest, "sets": per_set, "en": en, "mean": mean,
+                        "gate": gate,
                         "ranks": {name: [(r["id"], r["rank"]) for r in rows[(i, name)]] for name in sets}})
     return results
 
@@ -133,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", required=True, metavar="NAME=DATASET@CORPUS")
     parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
                         help="retrieval settings to combine (RetrievalOptions fields, or translation=on,off)")
+    parser.add_argument("--config", action="append", default=[], metavar="NAME=V,NAME=V",
+                        help="one explicit combination (repeat for more; instead of --grid): a per-stage table")
     parser.add_argument("--ingest", action="append", default=[], metavar="NAME=VALUE",
                         help="settings the index is built with (chunk_size=256)")
     parser.add_argument("--index-root", type=Path, default=Path("/tmp/qc-sweep"))
@@ -145,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         dataset, corpus = rest.split("@", 1)
         sets[name] = (Path(dataset), Path(corpus))
     ingest = {k: _value(v) for k, v in (s.split("=", 1) for s in args.ingest)}
-    results = run(sets, grid(args.grid), args.index_root, ingest, args.cache,
+    configs = ([{k: _value(v) for k, v in (pair.split("=", 1) for pair in c.split(",") if pair)}
+                for c in args.config] if args.config else grid(args.grid))
+    results = run(sets, configs, args.index_root, ingest, args.cache,
                   log=lambda msg: print(msg, file=sys.stderr))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

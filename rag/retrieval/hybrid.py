@@ -22,6 +22,7 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from qdrant_client import models
 
 from rag.embedding import sparse
+from rag.retrieval.coverage import coverage
 from rag.store.qdrant_store import DENSE, SPARSE, Store
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,13 @@ class RetrievalOptions:
     mode: str = "hybrid"          # hybrid | dense | sparse
     candidates: int = 40          # chunks each branch prefetches, and the fused list's length
     sparse_weight: float = 0.95   # RRF weight of the sparse branch (dense has 1; below 1 breaks ties for dense)
-    rrf_k: int = 60
-    max_per_doc: int = 4          # diversity: sources one document may hold in the result; 0 = no limit
+    rrf_k: int = 20
+    max_per_doc: int = 0          # diversity: sources one document may hold in the result; 0 = no limit
     rerank_candidates: int = 10   # how many fused chunks the reranker sees
     merge_scan: int = 10          # neighbours are merged among this many first candidates; 0 = no merging
     merge_max_chunks: int = 3     # chunks one merged source may hold
+    min_coverage: float = 0.0     # the abstention gate: nothing is found when a smaller share of the question's
+                                  # words (or its translation's) occurs in the space; 0 = off
 
 
 @dataclass
@@ -169,7 +172,17 @@ class HybridSearch:
                                  "filter_ms": round((t3 - t2) * 1000, 2)})
 
     def retrieve(self, space: str, query: str, k: int, also: tuple[str, ...] = (),
-                 files: tuple[str, ...] = ()) -> Retrieved:
+                 files: tuple[str, ...] = (), gate: bool = True) -> Retrieved:
+        """`gate=False` skips the abstention gate: for a question in another language than the documents', whose
+        words the space cannot hold and whose translation a small model may garble."""
+        if gate and self.options.min_coverage > 0:
+            t0 = time.perf_counter()
+            share = coverage(self.store.client, self.store.collection_of(space), [query, *also], files_filter(files))
+            gate_ms = round((time.perf_counter() - t0) * 1000, 2)
+            if share is not None and share < self.options.min_coverage:
+                log.info("no document of space %s is about the question: %.0f%% of its words occur in it", space,
+                         share * 100)
+                return Retrieved([], {"coverage": round(share, 3), "gate_ms": gate_ms})
         found = self.candidates(space, query, k, also, files)
         if self.reranker is not None and len(found.nodes) > 1:
             t0 = time.perf_counter()

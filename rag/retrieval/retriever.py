@@ -21,10 +21,12 @@ class SpaceRetriever(BaseRetriever):
         super().__init__()
         self.search, self.space, self.top_k = search, space, top_k
         self.files = files     # search only these documents of the space (none: all)
+        self.cross_lingual = False   # set per question by the chat engine: no abstention gate then
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         phrasings = [p for p in query_bundle.embedding_strs if p] or [query_bundle.query_str]
-        return self.search.retrieve(self.space, phrasings[0], self.top_k, tuple(phrasings[1:]), self.files).nodes
+        return self.search.retrieve(self.space, phrasings[0], self.top_k, tuple(phrasings[1:]), self.files,
+                                    gate=not self.cross_lingual).nodes
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         """Embedding and the store block: they run in a worker thread, never on the event loop."""

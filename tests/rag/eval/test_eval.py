@@ -108,7 +108,9 @@ def test_cli_answers_through_a_real_llm_and_writes_the_report(tmp_path, llama_se
     assert metrics["citation_precision"] is None or 0.0 <= metrics["citation_precision"] <= 1.0
     rows = [json.loads(line) for line in (out / "questions.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == ["t-1", "t-2", "t-3", "t-4", "t-5"]
-    assert all(r["answer"] and r["retrieved"] and "first_token_ms" in r for r in rows)
+    assert all(r["answer"] and r["retrieved"] and "first_token_ms" in r for r in rows[:4])
+    # the office in Kazan: no word of it is in the documents, so the gate answers without sources or the LLM
+    assert rows[4]["abstained"] and rows[4]["retrieved"] == [] and "first_token_ms" not in rows[4]
     assert rows[0]["retrieved"][0]["file"].startswith("docs/")
     assert (out / "metrics.png").stat().st_size > 5000
     assert "| id |" in (out / "questions.md").read_text()
