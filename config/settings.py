@@ -143,6 +143,10 @@ class Settings(BaseSettings):
     max_chunks_per_doc: int = Field(0, ge=0, le=50, description="diversity: sources one document may hold; 0 = any")
     merge_scan: int = Field(10, ge=0, le=200, description="merge neighbouring chunks among this many candidates")
     merge_max_chunks: int = Field(3, ge=1, le=10, description="chunks one merged source may hold")
+    kind_boost: float = Field(1.0, ge=0.0, le=10.0,
+                              description="a question that names a kind of document («в вотсапе», 'in the deck', "
+                                          "«по плану») raises the fused scores of documents of that kind (by file "
+                                          "name and title) by this share; 0 = off")
     min_coverage: float = Field(0.34, ge=0.0, le=1.0,
                                 description="the abstention gate: answer 'not in the documents' without the LLM "
                                             "when less than this share of the question's meaningful words (or of "

@@ -45,7 +45,7 @@ def retrieval_options(settings: Settings) -> RetrievalOptions:
     return RetrievalOptions(mode=s.retrieval_mode, candidates=s.retrieval_candidates, sparse_weight=s.sparse_weight,
                             rrf_k=s.rrf_k, max_per_doc=s.max_chunks_per_doc, rerank_candidates=s.rerank_candidates,
                             merge_scan=s.merge_scan, merge_max_chunks=s.merge_max_chunks,
-                            min_coverage=s.min_coverage)
+                            kind_boost=s.kind_boost, min_coverage=s.min_coverage)
 
 
 def build_service(settings: Settings, start_llm: bool = True) -> RagService:

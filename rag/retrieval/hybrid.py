@@ -23,6 +23,7 @@ from qdrant_client import models
 
 from rag.embedding import sparse
 from rag.retrieval.coverage import coverage
+from rag.retrieval.doc_kinds import prefer_kinds
 from rag.store.qdrant_store import DENSE, SPARSE, Store
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class RetrievalOptions:
     rerank_candidates: int = 10   # how many fused chunks the reranker sees
     merge_scan: int = 10          # neighbours are merged among this many first candidates; 0 = no merging
     merge_max_chunks: int = 3     # chunks one merged source may hold
+    kind_boost: float = 0.0       # a document of the kind the question names ("in the chat"): its scores × (1 + it)
     min_coverage: float = 0.0     # the abstention gate: nothing is found when a smaller share of the question's
                                   # words (or its translation's) occurs in the space; 0 = off
 
@@ -184,6 +186,7 @@ class HybridSearch:
                          share * 100)
                 return Retrieved([], {"coverage": round(share, 3), "gate_ms": gate_ms})
         found = self.candidates(space, query, k, also, files)
+        found.nodes = prefer_kinds(found.nodes, [query, *also], self.options.kind_boost)
         if self.reranker is not None and len(found.nodes) > 1:
             t0 = time.perf_counter()
             head = found.nodes[:max(k, self.options.rerank_candidates)]
