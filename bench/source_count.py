@@ -1,7 +1,8 @@
 """How many sources the embedded model should read: answer accuracy against time to the first token at several
 source counts, on the dev set, with the app's answer path (retrieval, translation, context fitting, streaming).
 
-    python -m bench.source_count [--ks 3 4 5] [--index-dir DIR] [--dataset FILE] [--quick]
+    python -m bench.source_count [--ks 3 4 5] [--index-dir DIR] [--dataset FILE --corpus DIR] [--name NAME]
+                                 [--quick]
 
 The corpus is indexed once (kept in --index-dir). For each question the counts run back to back, so a machine
 that gets busier or quieter during the run moves every count alike. Decoding is greedy, as in rag.eval. Prints
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, help="keep the index here and reuse it")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--name", help="results file name under bench/results (default source_count[_quick])")
     args = parser.parse_args(argv)
     ids = set(QUICK_IDS.split(",")) if args.quick else None
     overrides = dict(pair.split("=", 1) for pair in args.set)
@@ -79,16 +81,16 @@ def main(argv: list[str] | None = None) -> int:
         r["source_chars_mean"] = round(sum(chars) / len(chars))
         results[f"top_k={k}"] = r
     print(f"{'setting':10} {'n':>3} {'accuracy':>8} {'RU acc':>6} {'EN acc':>6} {'abstain':>7} {'sent':>5} "
-          f"{'chars':>6} {'TTFT p50':>8} {'TTFT p90':>8} {'total p50':>9}")
+          f"{'chars':>6} {'cit.prec':>8} {'TTFT p50':>8} {'TTFT p90':>8} {'total p50':>9}")
     fmt = lambda v: "   -" if v is None else f"{v:.2f}"  # noqa: E731
     for name, r in results.items():
         ru, en = r["by_lang"].get("ru", {}), r["by_lang"].get("en", {})
         print(f"{name:10} {r['n']:3d} {fmt(r['answer_accuracy']):>8} {fmt(ru.get('answer_accuracy')):>6} "
               f"{fmt(en.get('answer_accuracy')):>6} {fmt(r['abstention']):>7} {r['sources_sent_mean']:5.2f} "
-              f"{r['source_chars_mean']:6d} {r['first_token_s']['p50'] or 0:7.1f}s "
+              f"{r['source_chars_mean']:6d} {fmt(r['citation_precision']):>8} {r['first_token_s']['p50'] or 0:7.1f}s "
               f"{r['first_token_s']['p90'] or 0:7.1f}s "
               f"{r['total_s']['p50'] or 0:8.1f}s")
-    name = "source_count_quick" if args.quick else "source_count"
+    name = args.name or ("source_count_quick" if args.quick else "source_count")
     path = write_json(name, {"overrides": overrides, "results": results,
                              "rows": {k: v for k, v in zip(results, rows.values(), strict=False)}})
     png = bar_chart(name, "Sources per answer: accuracy vs time to first token", list(results),

@@ -2,14 +2,17 @@
 
 One Qdrant request does the search: two prefetches (the query's dense embedding against `text-dense`, its sparse
 vector against `text-sparse-new`, whose IDF Qdrant keeps) fused by weighted Reciprocal Rank Fusion. The same
-request runs on the embedded store (Qdrant Edge) and on a Qdrant server. Then:
+request runs on the embedded store (Qdrant Edge) and on a Qdrant server. Before it, the abstention gate
+(rag/retrieval/coverage.py, off unless `min_coverage`): a question whose words the space does not hold finds nothing.
+Then:
 
 * chunks of documents still being written are dropped (they become visible when the document is complete);
+* documents of the kind the question names ("in the chat") are raised (rag/retrieval/doc_kinds.py);
 * rerank (off by default): the LLM or a configured cross-encoder orders the first candidates;
 * merge: neighbouring chunks of one document found among the first candidates become one source, in document
   order (LlamaIndex's auto-merging idea). The answer often sits in the chunk next to the one that matched best;
   merged, the model and the reader see the whole passage, and one slot holds it;
-* diversity: at most `max_per_doc` sources of one document, so one long file cannot fill every slot.
+* diversity (off by default: measured, it helped no evaluation set): at most `max_per_doc` sources of one document.
 """
 from __future__ import annotations
 
