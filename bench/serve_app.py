@@ -48,8 +48,10 @@ def serve(port: int, llm_base_url: str, llm_model: str, data: Path, space: str, 
     from rag import build_service
 
     overrides = {"llm_max_tokens": llm_max_tokens} if llm_max_tokens else {}
+    # no abstention gate: the benchmark's questions cover the whole demo corpus while only `files` of it are
+    # indexed, and every question is to reach the LLM (serving is measured, not whether the space holds the answer)
     settings = load_settings(env_file=None, qdrant_path=str(data / "qdrant"), qdrant_url="", port=port,
-                             llm_base_url=llm_base_url, llm_model=llm_model, **overrides)
+                             llm_base_url=llm_base_url, llm_model=llm_model, min_coverage=0.0, **overrides)
     configure_logging(settings)
     service = build_service(settings)
     started = time.perf_counter()

@@ -39,8 +39,9 @@ def test_metrics_count_what_happened(api):
     assert [r["reason_code"] for r in results] == ["", "unsupported", "empty"]
     client.post("/spaces", json={"name": "empty"})
     client.post("/ask", json={"q": QUESTION, "space_id": "demo"})                       # cited
-    stub.script(Reply(["Ответа ", "нет."]))
-    client.post("/ask", json={"q": "Какая погода на Марсе?", "space_id": "demo"})      # cites nothing
+    stub.script(Reply(["В загруженных документах ", "нет ответа на этот вопрос."]))   # the model's "not here"
+    # cites nothing (the committee's words let it past the abstention gate, so the LLM is asked)
+    client.post("/ask", json={"q": "Какая погода была на заседании комитета?", "space_id": "demo"})
     client.post("/ask", json={"q": QUESTION, "space_id": "empty"})                      # no sources
     stub.mode = "error500"
     try:
