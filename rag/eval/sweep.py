@@ -22,7 +22,6 @@ from pathlib import Path
 from rag.answer.chat_engine import to_source
 from rag.eval.harness import SPACE, first_hit_rank, index_corpus, load_dataset
 from rag.eval.metrics import language_of, summarize
-from rag.text.language import detect_language
 
 METRICS = ("hit@1", "hit@5", "mrr")
 
@@ -61,27 +60,28 @@ class Sweep:
         self.cache, self.log = cache, log
         self.index_s = index_corpus(self.service, corpus, log)
         self.base = self.service.search.options
-        self.language = asyncio.run(self.service.facts.language(SPACE))
 
-    def phrasings(self, question: str) -> list[str]:
-        """The question and, when asked in another language than the documents', its translation (cached)."""
+    def phrasings(self, question: str) -> tuple[list[str], bool]:
+        """The question and, when asked in another language than the documents', its translation; and whether the
+        abstention gate applies to it. Both as the chat engine finds them (asked once, cached)."""
         key = f"{self.key}\t{question}"
-        if key not in self.cache:
+        if not isinstance(self.cache.get(key), dict):
             engine = self.service.chat_engine(SPACE, 5)
             _, timings = asyncio.run(engine.find_nodes(question, []))
-            self.cache[key] = timings.get("translation")
-        translated = self.cache[key]
-        return [question, translated] if translated else [question]
+            self.cache[key] = {"translation": timings.get("translation"),
+                               "cross_lingual": engine.retriever.cross_lingual}
+        found = self.cache[key]
+        translated = found["translation"]
+        return ([question, translated] if translated else [question]), not found["cross_lingual"]
 
     def ranks(self, items: list[dict], config: dict) -> list[dict]:
         options = {k: v for k, v in config.items() if k != "translation"}
         self.service.search.options = dataclasses.replace(self.base, **options)
         rows = []
         for item in items:
-            phrasings = self.phrasings(item["question"])
+            phrasings, gate = self.phrasings(item["question"])
             if config.get("translation") == "off":
                 phrasings = phrasings[:1]
-            gate = detect_language(item["question"]) == self.language   # as the chat engine decides
             found = self.service.search.retrieve(SPACE, phrasings[0], 5, tuple(phrasings[1:]), gate=gate)
             sources = [to_source(i, n) for i, n in enumerate(found.nodes, start=1)]
             answerable = bool(item.get("source"))

@@ -41,7 +41,7 @@ def kinds_of(text: str) -> set[str]:
 
 
 def question_kinds(phrasings: list[str]) -> set[str]:
-    return set().union(*(kinds_of(p) for p in phrasings)) if phrasings else set()
+    return set().union(*(kinds_of(p) for p in phrasings))
 
 
 def _doc_kinds(n: NodeWithScore) -> set[str]:
@@ -57,10 +57,10 @@ def prefer_kinds(nodes: list[NodeWithScore], phrasings: list[str], boost: float)
         return nodes
     # "chat" alone must not favour every WhatsApp chat over a Telegram one the question also names
     specific = wanted - {"chat"} if wanted & {"whatsapp", "telegram"} else wanted
-    scored = [(float(n.score or 0.0) * (1 + boost) if _doc_kinds(n) & specific else float(n.score or 0.0), i, n)
-              for i, n in enumerate(nodes)]
-    if all(s == float(n.score or 0.0) for s, _, n in scored):
+    raised = [bool(_doc_kinds(n) & specific) for n in nodes]
+    if not any(raised):
         return nodes
+    scored = [(float(n.score or 0.0) * (1 + boost if up else 1), i, n)
+              for i, (n, up) in enumerate(zip(nodes, raised, strict=True))]
     scored.sort(key=lambda t: (-t[0], t[1]))
     return [NodeWithScore(node=n.node, score=s) for s, _, n in scored]
-

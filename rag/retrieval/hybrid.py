@@ -180,16 +180,17 @@ class HybridSearch:
                  files: tuple[str, ...] = (), gate: bool = True) -> Retrieved:
         """`gate=False` skips the abstention gate: for a question in another language than the documents', whose
         words the space cannot hold and whose translation a small model may garble."""
+        phrasings = [query, *also]
         if gate and self.options.min_coverage > 0:
             t0 = time.perf_counter()
-            share = coverage(self.store.client, self.store.collection_of(space), [query, *also], files_filter(files))
+            share = coverage(self.store.client, self.store.collection_of(space), phrasings, files_filter(files))
             gate_ms = round((time.perf_counter() - t0) * 1000, 2)
             if share is not None and share < self.options.min_coverage:
                 log.info("no document of space %s is about the question: %.0f%% of its words occur in it", space,
                          share * 100)
                 return Retrieved([], {"coverage": round(share, 3), "gate_ms": gate_ms})
         found = self.candidates(space, query, k, also, files)
-        found.nodes = prefer_kinds(found.nodes, [query, *also], self.options.kind_boost)
+        found.nodes = prefer_kinds(found.nodes, phrasings, self.options.kind_boost)
         if self.reranker is not None and len(found.nodes) > 1:
             t0 = time.perf_counter()
             head = found.nodes[:max(k, self.options.rerank_candidates)]
