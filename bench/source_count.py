@@ -2,7 +2,7 @@
 source counts, on the dev set, with the app's answer path (retrieval, translation, context fitting, streaming).
 
     python -m bench.source_count [--ks 3 4 5] [--index-dir DIR] [--dataset FILE --corpus DIR] [--name NAME]
-                                 [--quick]
+                                 [--quick] [--every N]
 
 The corpus is indexed once (kept in --index-dir). For each question the counts run back to back, so a machine
 that gets busier or quieter during the run moves every count alike. Decoding is greedy, as in rag.eval. Prints
@@ -34,12 +34,12 @@ async def evict_prompt_cache(llm, tag: str) -> None:
 
 
 def run(ks: list[int], dataset: Path, corpus: Path, index_dir: Path, ids: set[str] | None,
-        overrides: dict) -> dict[int, list[dict]]:
+        overrides: dict, every: int = 1) -> dict[int, list[dict]]:
     from config.settings import load_settings
     from rag import build_service
     from rag.eval.harness import evaluate_item, index_corpus, load_dataset
 
-    items = [i for i in load_dataset(dataset) if not ids or i["id"] in ids]
+    items = [i for i in load_dataset(dataset) if not ids or i["id"] in ids][::every]
     settings = load_settings(env_file=None, qdrant_path=str(index_dir), qdrant_url="",
                              **{"llm_temperature": 0.0, **overrides})
     service = build_service(settings)
@@ -66,12 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, help="keep the index here and reuse it")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--every", type=int, default=1, metavar="N",
+                        help="every N-th question only (the 1st, N+1-th, ...), for a long set on a slow machine")
     parser.add_argument("--name", help="results file name under bench/results (default source_count[_quick])")
     args = parser.parse_args(argv)
     ids = set(QUICK_IDS.split(",")) if args.quick else None
     overrides = dict(pair.split("=", 1) for pair in args.set)
     with tempfile.TemporaryDirectory(prefix="qc-sources-") as tmp:
-        rows = run(args.ks, args.dataset, args.corpus, args.index_dir or Path(tmp) / "qdrant", ids, overrides)
+        rows = run(args.ks, args.dataset, args.corpus, args.index_dir or Path(tmp) / "qdrant", ids, overrides,
+                   args.every)
     results = {}
     for k, k_rows in rows.items():
         r = summarize(k_rows)
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['first_token_s']['p90'] or 0:7.1f}s "
               f"{r['total_s']['p50'] or 0:8.1f}s")
     name = args.name or ("source_count_quick" if args.quick else "source_count")
-    path = write_json(name, {"overrides": overrides, "results": results,
+    path = write_json(name, {"overrides": overrides, "every": args.every, "results": results,
                              "rows": {k: v for k, v in zip(results, rows.values(), strict=False)}})
     png = bar_chart(name, "Sources per answer: accuracy vs time to first token", list(results),
                     {"answer accuracy": [r["answer_accuracy"] or 0.0 for r in results.values()],
