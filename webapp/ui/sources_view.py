@@ -44,7 +44,11 @@ def to_stored(sources: list[Source], cited: list[int], question: str,
 
 
 def fit_note(requested: int, fitted: int, found: int, context_window: int | None, lang: str) -> str:
-    """Why fewer sources than asked for are shown, or "" when all are."""
+    """Why fewer sources than asked for are shown, or "" when all are; with none found, that nothing matched (not
+    the panel's "ask a question" placeholder)."""
+    if not found:
+        return "По этому вопросу в документах ничего не найдено." if lang == "ru" else \
+            "Nothing in the documents matched this question."
     if fitted >= min(requested, found) or not context_window:
         return ""
     window = f"{context_window // 1024}k" if context_window % 1024 == 0 else str(context_window)

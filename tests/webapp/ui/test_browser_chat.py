@@ -7,11 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import ask, bot_messages
-from tests.support.paths import PROTOCOLS
+from tests.support.paths import PROTOCOLS, ROOT
 from tests.support.services import start_app
 
 pytestmark = pytest.mark.browser  # real Chromium; the LLM is the in-process scripted endpoint
 
+ARTIFACTS = ROOT / "tests" / "artifacts"
 AUDIT = "Сколько критических уязвимостей выявил аудит?"
 HR = "Какая текучесть кадров за первый квартал?"
 
@@ -99,6 +100,26 @@ def test_an_empty_space_points_to_the_documents_tab(chat_app, page):
     ask(page, AUDIT)
     expect(bot_messages(page).last).to_contain_text("пока нет документов", timeout=30_000)
     expect(bot_messages(page).last).to_contain_text("«Документы»")
+
+
+def test_a_question_the_documents_do_not_touch_is_refused_without_the_llm(chat_app, page):
+    """The abstention gate seen by a user: a Russian question none of whose words the space holds gets "not in the
+    documents" at once, with no sources listed and no request to the LLM."""
+    base, _, llm = chat_app
+    asked = len(llm.requests)
+    page.goto(f"{base}/?space=чат", wait_until="networkidle")
+    ask(page, "Какой рецепт борща у бабушки Зинаиды?")
+    expect(bot_messages(page).last).to_contain_text("В загруженных документах нет ответа", timeout=30_000)
+    expect(page.locator("#send")).to_be_enabled()
+    assert page.locator("#sources-panel .qc-source").count() == 0
+    expect(page.locator("#sources-panel")).to_contain_text("По этому вопросу в документах ничего не найдено")
+    assert len(llm.requests) == asked, "the gate answered without calling the LLM"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat_not_in_documents.png"), full_page=True)
+    ask(page, AUDIT)                                # the next, answerable question still reaches the LLM
+    expect(page.locator("#sources-panel .qc-source").first).to_contain_text("protocol_001", timeout=30_000)
+    expect(page.locator("#send")).to_be_enabled(timeout=30_000)
+    assert len(llm.requests) > asked
 
 
 def test_fewer_sources_than_asked_says_why(tmp_path_factory, fault_llm, page):
