@@ -8,17 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.access import PASSWORD
-from tests.support.browser import ask, bot_messages
-from tests.support.paths import ROOT
+from tests.support.browser import ask, bot_messages, shot
 
 pytestmark = pytest.mark.browser
-SHOTS = ROOT / "tests" / "artifacts"
 QUESTION = "Сколько критических уязвимостей выявил аудит?"
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"access_{name}.png"), full_page=True)
 
 
 def sign_in(page, base: str, name: str) -> None:
@@ -59,7 +52,7 @@ def test_a_viewer_signs_in_sees_only_their_space_and_what_their_role_allows(acce
     page.get_by_role("tab", name="Chat").click()
     ask(page, QUESTION)
     expect(bot_messages(page).last).to_contain_text("p1.txt", timeout=30_000)
-    shot(page, "viewer")
+    shot(page, "access_viewer")
     page.locator("#sign-out").click()
     expect(page.locator("#login-form")).to_be_visible(timeout=15_000)
 
@@ -75,7 +68,7 @@ def test_an_owner_shares_the_space_and_a_fresh_browser_chats_in_it(access_world,
     expect(link).to_have_value(re.compile(r"/s/[0-9a-f]+\."), timeout=15_000)
     expect(page.locator("#share-links")).to_contain_text("демо для партнёров")
     url = link.input_value()
-    shot(page, "owner_sharing")
+    shot(page, "access_owner_sharing")
 
     guest = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
     try:
@@ -93,7 +86,7 @@ def test_an_owner_shares_the_space_and_a_fresh_browser_chats_in_it(access_world,
         visitor.locator("#sources-panel").get_by_text("p1.txt").first.click()
         expect(visitor.locator("#source-viewer")).to_contain_text("p1.txt", timeout=15_000)
         expect(visitor.locator("#download-original a")).to_have_count(0)     # cited passages, not the files
-        shot(visitor, "visitor")
+        shot(visitor, "access_visitor")
     finally:
         guest.close()
 
@@ -113,7 +106,7 @@ def test_a_conversation_is_shared_as_a_read_only_page(access_world, page, chromi
         reader.goto(url)
         expect(reader.locator("body")).to_contain_text(QUESTION)
         expect(reader.locator("body")).to_contain_text("p1.txt")
-        shot(reader, "conversation")
+        shot(reader, "access_conversation")
         reader.goto(f"{base}/?space=A")                     # the snapshot opened nothing else
         expect(reader.locator("#login-form")).to_be_visible(timeout=15_000)
     finally:

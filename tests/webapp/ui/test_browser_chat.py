@@ -6,13 +6,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import ask, bot_messages
-from tests.support.paths import PROTOCOLS, ROOT
+from tests.support.browser import ask, bot_messages, shot
+from tests.support.paths import PROTOCOLS
 from tests.support.services import start_app
 
 pytestmark = pytest.mark.browser  # real Chromium; the LLM is the in-process scripted endpoint
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
 AUDIT = "Сколько критических уязвимостей выявил аудит?"
 HR = "Какая текучесть кадров за первый квартал?"
 
@@ -114,8 +113,7 @@ def test_a_question_the_documents_do_not_touch_is_refused_without_the_llm(chat_a
     assert page.locator("#sources-panel .qc-source").count() == 0
     expect(page.locator("#sources-panel")).to_contain_text("По этому вопросу в документах ничего не найдено")
     assert len(llm.requests) == asked, "the gate answered without calling the LLM"
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "chat_not_in_documents.png"), full_page=True)
+    shot(page, "chat_not_in_documents")
     ask(page, AUDIT)                                # the next, answerable question still reaches the LLM
     expect(page.locator("#sources-panel .qc-source").first).to_contain_text("protocol_001", timeout=30_000)
     expect(page.locator("#send")).to_be_enabled(timeout=30_000)

@@ -11,20 +11,15 @@ import pytest
 from docx import Document as DocxDocument
 from playwright.sync_api import expect
 
-from tests.support.paths import CORPUS, PROTOCOLS, ROOT
+from tests.support.browser import shot
+from tests.support.paths import CORPUS, PROTOCOLS
 from tests.support.services import start_app
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
 PDF = CORPUS / "test_summarization.pdf"
 HOSTILE = '<img src=x onerror=alert(1)>.txt'
 SPACE = "Проверка цитат"
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")
