@@ -13,9 +13,11 @@ PASSAGE_CHARS = 3000     # of each source's text kept in the browser, for the vi
 
 _LABELS = {
     "ru": {"empty": "Источников пока нет. Задайте вопрос о документах этого пространства.", "cited": "цитируется",
-           "score": "оценка", "title": "Источники ответа"},
+           "score": "оценка", "title": "Источники ответа",
+           "nothing": "По этому вопросу в документах ничего не найдено."},
     "en": {"empty": "No sources yet. Ask a question about the documents in this space.", "cited": "cited",
-           "score": "score", "title": "Sources of the answer"},
+           "score": "score", "title": "Sources of the answer",
+           "nothing": "Nothing in the documents matched this question."},
 }
 
 
@@ -47,8 +49,7 @@ def fit_note(requested: int, fitted: int, found: int, context_window: int | None
     """Why fewer sources than asked for are shown, or "" when all are; with none found, that nothing matched (not
     the panel's "ask a question" placeholder)."""
     if not found:
-        return "По этому вопросу в документах ничего не найдено." if lang == "ru" else \
-            "Nothing in the documents matched this question."
+        return _LABELS.get(lang, _LABELS["en"])["nothing"]
     if fitted >= min(requested, found) or not context_window:
         return ""
     window = f"{context_window // 1024}k" if context_window % 1024 == 0 else str(context_window)
